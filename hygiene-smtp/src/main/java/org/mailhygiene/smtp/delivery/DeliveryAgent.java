@@ -719,7 +719,9 @@ public final class DeliveryAgent implements AutoCloseable {
     private void runOne(QueueId id) {
         try {
             QueuedMessage m = known.get(id);
-            if (m != null) {
+            // Read again now that this task owns it: a hold carried out after the pass looked at the queue (while it
+            // waited for a slot) is seen here; until session 49 the pass delivered the message said to be on hold.
+            if (m != null && !m.held()) {
                 process(m);
             }
         } catch (IOException | RuntimeException e) {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -2482,6 +2483,63 @@ class DeliveryAgentTest {
                 pass.shutdownNow();
             }
             assertThat(spool.get(m.id())).isEmpty();
+        }
+
+        /**
+         * A hold carried out while a pass is under way, between the pass's look at the queue and its start of the
+         * message, keeps the message out of delivery: the pass read the message as it was before (not held), and until
+         * session 49 it delivered the message the command had just said was on hold. Here the pass waits for the one
+         * delivery slot (taken by a stalled delivery) after it took one message and before it looks at the others.
+         */
+        @Test
+        void aMessageHeldWhileAPassWaitsForASlotIsNotDeliveredByThatPass() throws Exception {
+            agent = agentBuilder(router())
+                    .maxConcurrent(1)
+                    .client(SmtpClient.builder()
+                            .heloName("relay.test")
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
+                            .build())
+                    .build();
+            backup.enqueue(SinkCommand.GREETING, SinkAction.stall());
+            QueuedMessage stalled = store("a@x.org", "c@w.org");
+            ExecutorService passes = Executors.newFixedThreadPool(2);
+            try {
+                Future<Integer> first = passes.submit(() -> agent.runDue());
+                Await.until("the first delivery is in progress", () -> agent.deliveriesInProgress() == 1);
+                List<QueuedMessage> others = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    others.add(store("a@x.org", "b" + i + "@y.org"));
+                }
+                Future<Integer> second = passes.submit(() -> agent.runDue());
+                // the second pass took one of the others and waits for the slot the stalled delivery holds
+                Await.until("the second pass waits for a slot", () -> agent.deliveriesInProgress() == 2);
+                List<CompletableFuture<DeliveryAgent.Removal>> holds = new ArrayList<>();
+                for (QueuedMessage o : others) {
+                    holds.add(agent.remove(o.id(), QueueRequests.Action.HOLD));
+                }
+                List<QueueId> heldNow = new ArrayList<>();
+                for (int i = 0; i < others.size(); i++) {
+                    if (holds.get(i).isDone()) {
+                        assertThat(holds.get(i).get()).isEqualTo(DeliveryAgent.Removal.HELD);
+                        heldNow.add(others.get(i).id());
+                    }
+                }
+                assertThat(heldNow).hasSize(others.size() - 1); // all but the one the second pass took
+                backup.close();
+                first.get();
+                second.get();
+                for (QueueId id : heldNow) {
+                    QueuedMessage m = spool.get(id).orElseThrow();
+                    assertThat(m.held()).as(id + " on hold").isTrue();
+                    assertThat(m.recipients().get(0).status()).isEqualTo(RecipientState.Status.PENDING);
+                    assertThat(m.recipients().get(0).attempts()).isZero();
+                }
+                assertThat(inbound.messages()).hasSize(1); // the one the pass had taken before the holds
+            } finally {
+                passes.shutdownNow();
+            }
+            assertThat(spool.get(stalled.id())).isPresent();
         }
 
         /**
