@@ -2428,6 +2428,44 @@ class DeliveryAgentTest {
         }
 
         /**
+         * A release woke a pass while the message was still marked as being worked on (the release itself): a pass
+         * that ran at once, as a scheduler's thread may, skipped it, and it waited for the poll interval (a minute by
+         * default; found under load in session 49's verification, where the released message came after 60 s). Here
+         * the scheduler runs a task due now on the caller's thread, and the poll interval is an hour.
+         */
+        @Test
+        void aReleasedMessageIsDeliveredAtOnceEvenWhenThePassRunsBeforeTheReleaseEnds() throws Exception {
+            java.util.concurrent.ScheduledThreadPoolExecutor inline =
+                    new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+                        @Override
+                        public java.util.concurrent.ScheduledFuture<?> schedule(
+                                Runnable command, long delay, java.util.concurrent.TimeUnit unit) {
+                            if (delay <= 0) {
+                                command.run();
+                            }
+                            return super.schedule(delay <= 0 ? () -> {} : command, delay, unit);
+                        }
+                    };
+            try {
+                agent = agentBuilder(router())
+                        .scheduler(inline)
+                        .pollInterval(Duration.ofHours(1))
+                        .build();
+                QueuedMessage m = store("a@x.org", "b@y.org");
+                assertThat(agent.remove(m.id(), QueueRequests.Action.HOLD).get())
+                        .isEqualTo(DeliveryAgent.Removal.HELD);
+                agent.start();
+                assertThat(inbound.messages()).isEmpty();
+                assertThat(agent.remove(m.id(), QueueRequests.Action.RELEASE).get())
+                        .isEqualTo(DeliveryAgent.Removal.RELEASED);
+                assertThat(inbound.awaitMessages(1, Duration.ofSeconds(20))).hasSize(1);
+            } finally {
+                agent.close();
+                inline.shutdownNow();
+            }
+        }
+
+        /**
          * Held time counts against the queue lifetime, as in Postfix, but nothing expires while held (no attempt): the
          * message held past its lifetime is returned at its first failed attempt after the release.
          */
