@@ -73,4 +73,45 @@ class PostfixMilterAuthTest {
             }
         }
     }
+
+    /**
+     * An exempt client (here Postfix's client, 127.0.0.1, as Postfix reports it at connect) sending as a domain with
+     * {@code p=reject} it fails: delivered, and the header says what was applied (session 50: it said
+     * {@code dis=reject} of mail delivered).
+     */
+    @Test
+    void anExemptClientsDmarcFailureIsDeliveredAndSaysSo(FakeDnsServer dns) throws Exception {
+        RealBinaries.require("postfix", "postfix");
+        RealBinaries.require("swaks", "swaks");
+        dns.txt("corp.example", "v=spf1 ip4:192.0.2.1 -all");
+        dns.txt("_dmarc.corp.example", "v=DMARC1; p=reject");
+        AuthScanner auth = AuthScanner.builder()
+                .dns(StubResolver.builder().server(dns.address()).build())
+                .authservId("mx.example.test")
+                .exemptClients(java.net.InetAddress::isLoopbackAddress)
+                .build();
+        try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
+                ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
+                MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
+            milter.start();
+            try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
+                    sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
+                byte[] msg = ("From: CEO <ceo@corp.example>\r\n"
+                                + "To: user@example.test\r\n"
+                                + "Subject: our own mail\r\n"
+                                + "\r\n"
+                                + "Hello.\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                Swaks.Result r = Swaks.send(postfix.ports().get(0), "ceo@corp.example", "user@example.test", msg, tmp);
+                assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
+                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
+                assertThat(got).as(postfix.log()).hasSize(1);
+                String ours = got.get(0).text().replaceAll("\r\n\t", " ");
+                assertThat(ours)
+                        .contains("dmarc=fail (p=reject dis=none ")
+                        .contains("policy reject not applied: the client 127.0.0.1 is exempt)")
+                        .doesNotContain("dis=reject");
+            }
+        }
+    }
 }

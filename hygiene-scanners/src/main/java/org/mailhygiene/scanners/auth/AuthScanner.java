@@ -192,11 +192,22 @@ public final class AuthScanner implements Scanner {
         if (!held.isEmpty() && client.isPresent() && exempt.test(client.get())) {
             // the organisation's own servers (OpenDMARC's IgnoreHosts): their outbound mail is checked and reported,
             // but not held; a node signs it only after the scan (audit, session 48)
+            String notApplied = " not applied: the client " + client.get().getHostAddress() + " is exempt";
             rules.add(Rule.of(
-                    EXEMPT_RULE,
-                    0,
-                    held.stream().map(Rule::name).collect(Collectors.joining(", ")) + " not applied: the client "
-                            + client.get().getHostAddress() + " is exempt"));
+                    EXEMPT_RULE, 0, held.stream().map(Rule::name).collect(Collectors.joining(", ")) + notApplied));
+            DmarcResult d = r.dmarc();
+            if (d.status() == AuthStatus.FAIL && !d.disposition().equals("none")) {
+                // the header said dis=reject and "policy reject" for mail delivered (session 50, through Postfix)
+                d = new DmarcResult(d.status(), d.fromDomain(), d.policy(), "none", d.reason() + notApplied);
+                r = new Results(
+                        r.spf(),
+                        r.helo(),
+                        r.dkim(),
+                        r.arc(),
+                        d,
+                        header(r.spf(), r.helo(), r.dkim(), r.arc(), d),
+                        false);
+            }
         } else if (!held.isEmpty()) {
             outcome = Outcome.SUSPICIOUS;
             rules.addAll(held);

@@ -217,9 +217,18 @@ class AuthScannerTest {
                 .satisfies(r -> assertThat(r.description())
                         .isEqualTo("DMARC_REJECT not applied: the client 10.1.2.3 is exempt"));
         assertThat(own.rules()).extracting(Rule::name).contains("DMARC_FAIL", "SPF_FAIL");
+        // the disposition applied, not the policy's: a reader of the header must not take the mail for refused
         assertThat(own.headers())
                 .singleElement()
-                .satisfies(h -> assertThat(h.value()).contains("spf=fail").contains("dmarc=fail"));
+                .satisfies(h -> assertThat(h.value())
+                        .contains("spf=fail")
+                        .contains("dmarc=fail (p=reject dis=none ")
+                        .contains("policy reject not applied: the client 10.1.2.3 is exempt)")
+                        .doesNotContain("dis=reject"));
+        assertThat(own.rules())
+                .filteredOn(r -> r.name().equals("DMARC_FAIL"))
+                .singleElement()
+                .satisfies(r -> assertThat(r.description()).endsWith("not applied: the client 10.1.2.3 is exempt"));
         assertThat(DefaultPolicy.defaults().decide(List.of(own)).action()).isEqualTo(Action.ACCEPT);
 
         Verdict outside = exempting.scan(message(BODY, "198.51.100.7", "service@bank.example"));
