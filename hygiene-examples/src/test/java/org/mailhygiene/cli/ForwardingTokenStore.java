@@ -43,4 +43,9 @@ class ForwardingTokenStore implements TokenStore {
     public Snapshot snapshot(String model) throws SharedStateException {
         return to.snapshot(model);
     }
+
+    @Override
+    public Changes changesSince(String model, long version) throws SharedStateException {
+        return to.changesSince(model, version);
+    }
 }

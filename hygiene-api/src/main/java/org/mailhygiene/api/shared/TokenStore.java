@@ -2,6 +2,7 @@ package org.mailhygiene.api.shared;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -10,7 +11,9 @@ import java.util.Optional;
  * <p>The store holds what was learned through it, per model name: how many spam and ham messages, and per token in
  * how many of each it occurred. A node adds these counts to its own base model (the model file it was configured
  * with) and classifies against a local snapshot that it refreshes on a schedule, so classification never waits for the
- * store. {@link #version} changes whenever the counts change, so a refresh can skip unchanged stores cheaply.
+ * store. {@link #version} changes whenever the counts change, so a refresh can skip unchanged stores cheaply, and
+ * {@link #changesSince} gives what changed after a version the node already holds, so a refresh reads only that, not
+ * the whole model ({@link #snapshot}).
  *
  * <p>Implementations are thread-safe.
  */
@@ -152,6 +155,75 @@ public interface TokenStore {
      * @throws SharedStateException if the store did not answer
      */
     Snapshot snapshot(String model) throws SharedStateException;
+
+    /**
+     * What changed in the model after {@code version}: the counts now of every token whose counts changed since, and
+     * the message counts now. A node that holds the model as it was at {@code version} (from a {@link #snapshot} or an
+     * earlier {@link Changes.Delta}) and sets each listed token to its listed counts (a token at 0 and 0 is no longer
+     * counted) and the message counts to the listed ones holds the model at the returned {@link Changes.Delta#version};
+     * a token may be listed that did not change (setting it again changes nothing). This holds for a snapshot too,
+     * whose counts are at least as new as its version.
+     *
+     * <p>A store keeps what changed for a bounded number of recent changes; when it cannot answer from them ({@code
+     * version} is older than what it kept, later than its current version because the store lost its data, or a
+     * writer that keeps no record of its changes changed the counts) it returns {@link Changes.FullReadNeeded} with
+     * the reason, and the caller reads the whole model. The default implementation is for a store that keeps no
+     * record of changes: always {@link Changes.FullReadNeeded}. The in-process and Redis stores of this project keep
+     * one ({@code InProcessSharedState.CHANGE_LOG_LIMIT}, {@code RedisSharedState.CHANGE_LOG_LIMIT} token changes).
+     *
+     * @param model the model's name
+     * @param version a version of this model the caller holds ({@link #version}, {@link Snapshot#version} or {@link
+     *     Changes.Delta#version})
+     * @return the changes, or why they are not available
+     * @throws SharedStateException if the store did not answer
+     * @throws NullPointerException if {@code model} is {@code null}
+     */
+    default Changes changesSince(String model, long version) throws SharedStateException {
+        Objects.requireNonNull(model, "model");
+        return new Changes.FullReadNeeded("the store keeps no record of changes");
+    }
+
+    /**
+     * The answer of {@link #changesSince}: the changes ({@link Delta}), or why the caller must read the whole model
+     * ({@link FullReadNeeded}).
+     */
+    sealed interface Changes permits Changes.Delta, Changes.FullReadNeeded {
+        /**
+         * What changed after a version.
+         *
+         * @param version the version the counts belong to (the store's version now)
+         * @param spamMessages spam messages learned, now
+         * @param hamMessages ham messages learned, now
+         * @param tokens each token that changed to its counts now: messages of spam, of ham it occurred in (0 and 0:
+         *     no longer counted)
+         */
+        record Delta(long version, long spamMessages, long hamMessages, Map<String, long[]> tokens) implements Changes {
+            /**
+             * Copies the map.
+             *
+             * @throws NullPointerException if {@code tokens} is {@code null}
+             */
+            public Delta {
+                tokens = Map.copyOf(tokens);
+            }
+        }
+
+        /**
+         * The store cannot say what changed since the version asked; read the whole model.
+         *
+         * @param reason why, in words for a log line (for example "the change log starts after version 12")
+         */
+        record FullReadNeeded(String reason) implements Changes {
+            /**
+             * Checks the reason.
+             *
+             * @throws NullPointerException if {@code reason} is {@code null}
+             */
+            public FullReadNeeded {
+                Objects.requireNonNull(reason, "reason");
+            }
+        }
+    }
 
     /**
      * Learned counts at one moment.

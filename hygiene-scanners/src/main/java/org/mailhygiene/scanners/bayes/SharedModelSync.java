@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * the store, on any node.
  *
  * <p>Classification never waits for the store: it reads the local model, which {@link #refresh()} brings up to date
- * on a schedule ({@link #start(Duration)}; cheap when nothing changed: one version read). A refresh applies the
- * difference between the store's snapshot and what it applied before, so it is idempotent, and a store that lost its
+ * on a schedule ({@link #start(Duration)}; cheap when nothing changed: one version read). A refresh reads only what
+ * changed since the version it applied last ({@link TokenStore#changesSince}); when the store cannot say (its change
+ * log no longer reaches back that far, it lost its data, a writer that keeps no change log changed it, or it keeps
+ * none) it reads the whole model ({@link TokenStore#snapshot}), with an INFO line naming the reason (once per reason
+ * in a row; the first read of a node is always whole and not logged). Either way it applies the difference between
+ * the counts it read and what it applied before, so it is idempotent, and a store that lost its
  * data (a restarted Redis without persistence: its version went back) takes its counts back out again, with a WARN
  * line naming the model and the counts lost. {@link #learn} writes to the store
  * only and then refreshes: the message counts once, on every node. While the store is unreachable the model keeps its
@@ -57,6 +61,10 @@ public final class SharedModelSync implements AutoCloseable {
     private long appliedSpam;
     private long appliedHam;
     private Map<String, long[]> applied = new HashMap<>();
+    /** Why the last refresh read the whole model, or {@code null} if it read only the changes. */
+    private String fullReadReason;
+
+    private static final long[] NONE = new long[2];
     private ScheduledExecutorService scheduler;
 
     /**
@@ -110,6 +118,38 @@ public final class SharedModelSync implements AutoCloseable {
             if (v == appliedVersion) {
                 return false;
             }
+            if (appliedVersion >= 0) {
+                TokenStore.Changes changes = store.changesSince(name, appliedVersion);
+                if (changes instanceof TokenStore.Changes.Delta d) {
+                    Map<String, long[]> delta = new HashMap<>();
+                    d.tokens().forEach((t, c) -> {
+                        long[] old = applied.getOrDefault(t, NONE);
+                        if (c[0] != old[0] || c[1] != old[1]) {
+                            delta.put(t, new long[] {c[0] - old[0], c[1] - old[1]});
+                        }
+                        if (c[0] == 0 && c[1] == 0) {
+                            applied.remove(t);
+                        } else {
+                            applied.put(t, c.clone());
+                        }
+                    });
+                    apply(current, d.version(), d.spamMessages(), d.hamMessages(), delta);
+                    fullReadReason = null;
+                    return true;
+                }
+                String reason = ((TokenStore.Changes.FullReadNeeded) changes).reason();
+                if (appliedVersion > 0 && !reason.equals(fullReadReason)) {
+                    // Once per reason in a row: a store that keeps no record of changes says so at every refresh.
+                    LOG.info(
+                            "shared Bayes model '{}': reading the whole model, not the changes since version {}: {}",
+                            name,
+                            appliedVersion,
+                            reason);
+                } else {
+                    LOG.debug("shared Bayes model '{}': reading the whole model: {}", name, reason);
+                }
+                fullReadReason = reason;
+            }
             TokenStore.Snapshot snap = store.snapshot(name);
             if (appliedVersion > 0 && snap.version() < appliedVersion) {
                 // Versions only grow: one that went back is a store that lost what it held (a Redis restarted without
@@ -129,9 +169,9 @@ public final class SharedModelSync implements AutoCloseable {
             }
             Map<String, long[]> delta = new HashMap<>();
             snap.tokens().forEach((t, c) -> {
-                long[] old = applied.get(t);
-                long ds = c[0] - (old == null ? 0 : old[0]);
-                long dh = c[1] - (old == null ? 0 : old[1]);
+                long[] old = applied.getOrDefault(t, NONE);
+                long ds = c[0] - old[0];
+                long dh = c[1] - old[1];
                 if (ds != 0 || dh != 0) {
                     delta.put(t, new long[] {ds, dh});
                 }
@@ -141,15 +181,20 @@ public final class SharedModelSync implements AutoCloseable {
                     delta.put(t, new long[] {-old[0], -old[1]});
                 }
             });
-            current.adjust(snap.spamMessages() - appliedSpam, snap.hamMessages() - appliedHam, delta);
             Map<String, long[]> copy = new HashMap<>();
             snap.tokens().forEach((t, c) -> copy.put(t, c.clone()));
             applied = copy;
-            appliedSpam = snap.spamMessages();
-            appliedHam = snap.hamMessages();
-            appliedVersion = snap.version();
+            apply(current, snap.version(), snap.spamMessages(), snap.hamMessages(), delta);
             return true;
         }
+    }
+
+    /** Adjusts the model by {@code delta} and the message counts to the given ones; records the version applied. */
+    private void apply(BayesModel current, long version, long spam, long ham, Map<String, long[]> delta) {
+        current.adjust(spam - appliedSpam, ham - appliedHam, delta);
+        appliedSpam = spam;
+        appliedHam = ham;
+        appliedVersion = version;
     }
 
     /**

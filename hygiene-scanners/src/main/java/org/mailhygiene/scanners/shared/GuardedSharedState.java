@@ -221,6 +221,12 @@ public final class GuardedSharedState implements SharedState {
                 Objects.requireNonNull(model, "model");
                 return guard(() -> t.snapshot(model));
             }
+
+            @Override
+            public Changes changesSince(String model, long version) throws SharedStateException {
+                Objects.requireNonNull(model, "model");
+                return guard(() -> t.changesSince(model, version));
+            }
         };
     }
 

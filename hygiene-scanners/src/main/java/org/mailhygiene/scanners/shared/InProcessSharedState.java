@@ -3,6 +3,7 @@ package org.mailhygiene.scanners.shared;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,7 +34,8 @@ import org.mailhygiene.internal.Checks;
  * leases and buckets each (past that the oldest-expiring entries are dropped: a dropped verdict is a miss, a dropped
  * bucket is full again). Counters keep the last {@value #KEEP_DAYS} days. Token counts are unbounded, like a model file;
  * each model's learn journal ({@link TokenStore#learned}) keeps the {@value #JOURNAL_LIMIT} messages learned or
- * changed most recently, as a model file's does. Time comes from the injected clock. Thread-safe; {@link #close()} makes every later call fail.
+ * changed most recently, as a model file's does, and its change log ({@link TokenStore#changesSince}) the last
+ * {@value #CHANGE_LOG_LIMIT} token changes. Time comes from the injected clock. Thread-safe; {@link #close()} makes every later call fail.
  */
 public final class InProcessSharedState implements SharedState {
     /** Entries kept per kind (verdicts, leases, buckets) before the oldest are dropped. */
@@ -42,9 +44,15 @@ public final class InProcessSharedState implements SharedState {
     public static final int KEEP_DAYS = 400;
     /** Messages a model's learn journal keeps: the ones learned or changed most recently. */
     public static final int JOURNAL_LIMIT = 200_000;
+    /**
+     * Token changes a model's change log keeps ({@link TokenStore#changesSince}): a learning of a message of 300
+     * tokens is 300 of them; older changes are dropped first.
+     */
+    public static final int CHANGE_LOG_LIMIT = 500_000;
 
     private final Clock clock;
     private final int journalLimit;
+    private final int changeLogLimit;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Expiring<Verdict>> verdicts = new ConcurrentHashMap<>();
     private final Map<String, Expiring<String>> leases = new ConcurrentHashMap<>();
@@ -68,11 +76,23 @@ public final class InProcessSharedState implements SharedState {
 
     /** A state whose learn journals keep at most {@code journalLimit} messages (tests use a small one). */
     InProcessSharedState(Clock clock, int journalLimit) {
+        this(clock, journalLimit, CHANGE_LOG_LIMIT);
+    }
+
+    /**
+     * A state whose learn journals keep at most {@code journalLimit} messages and whose change logs at most {@code
+     * changeLogLimit} token changes (tests use small ones).
+     */
+    InProcessSharedState(Clock clock, int journalLimit, int changeLogLimit) {
         this.clock = Objects.requireNonNull(clock, "clock");
         if (journalLimit < 1) {
             throw new IllegalArgumentException("journalLimit must be at least 1, was " + journalLimit);
         }
+        if (changeLogLimit < 0) {
+            throw new IllegalArgumentException("changeLogLimit must not be negative, was " + changeLogLimit);
+        }
         this.journalLimit = journalLimit;
+        this.changeLogLimit = changeLogLimit;
     }
 
     /**
@@ -292,6 +312,12 @@ public final class InProcessSharedState implements SharedState {
         final Map<String, long[]> tokens = new HashMap<>();
         /** The learn journal, oldest first. */
         final LinkedHashMap<String, Learned> journal = new LinkedHashMap<>();
+        /** The change log: the tokens each version step changed, oldest first; the first is version logFrom + 1. */
+        final ArrayDeque<Set<String>> changes = new ArrayDeque<>();
+        /** The version before the change log's first step. */
+        long logFrom;
+        /** Tokens in the change log. */
+        long logTokens;
     }
 
     private final class Tokens implements TokenStore {
@@ -367,8 +393,11 @@ public final class InProcessSharedState implements SharedState {
             return unique;
         }
 
-        /** Adds {@code times} (negative: takes away, never below zero) to the counts; the version moves. */
-        private static void count(Model m, Set<String> tokens, boolean spam, int times) {
+        /**
+         * Adds {@code times} (negative: takes away, never below zero) to the counts; the version moves, and the change
+         * log records the tokens of the step (dropping its oldest steps past its bound).
+         */
+        private void count(Model m, Set<String> tokens, boolean spam, int times) {
             int i = spam ? 0 : 1;
             for (String t : tokens) {
                 long[] c = m.tokens.computeIfAbsent(t, k -> new long[2]);
@@ -383,6 +412,42 @@ public final class InProcessSharedState implements SharedState {
                 m.ham = Math.max(0, m.ham + times);
             }
             m.version++;
+            m.changes.addLast(Set.copyOf(tokens));
+            m.logTokens += tokens.size();
+            while (m.logTokens > changeLogLimit && !m.changes.isEmpty()) {
+                m.logTokens -= m.changes.removeFirst().size();
+                m.logFrom++;
+            }
+        }
+
+        @Override
+        public Changes changesSince(String model, long version) throws SharedStateException {
+            open();
+            Objects.requireNonNull(model, "model");
+            synchronized (models) {
+                Model m = models.get(model);
+                long now = m == null ? 0 : m.version;
+                if (version > now) {
+                    return new Changes.FullReadNeeded(
+                            "the store's version " + now + " is before " + version + ": it lost learned data");
+                }
+                if (m == null) {
+                    return new Changes.Delta(0, 0, 0, Map.of());
+                }
+                if (version < m.logFrom) {
+                    return new Changes.FullReadNeeded(
+                            "the change log starts after version " + m.logFrom + ", after " + version);
+                }
+                Map<String, long[]> changed = new HashMap<>();
+                Iterator<Set<String>> steps = m.changes.descendingIterator();
+                for (long v = now; v > version; v--) {
+                    for (String t : steps.next()) {
+                        long[] c = m.tokens.get(t);
+                        changed.put(t, c == null ? new long[2] : c.clone());
+                    }
+                }
+                return new Changes.Delta(now, m.spam, m.ham, changed);
+            }
         }
 
         @Override

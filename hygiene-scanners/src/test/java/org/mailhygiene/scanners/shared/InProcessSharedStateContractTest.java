@@ -28,4 +28,9 @@ class InProcessSharedStateContractTest implements SharedStateContract {
     public SharedState journalLimited(int limit) {
         return new InProcessSharedState(clock, limit);
     }
+
+    @Override
+    public SharedState changeLogLimited(int limit) {
+        return new InProcessSharedState(clock, InProcessSharedState.JOURNAL_LIMIT, limit);
+    }
 }

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,8 +40,12 @@ import org.mailhygiene.api.shared.TokenStore;
  * version; the learn journal ({@link TokenStore#learn(String, String, java.util.Collection, boolean)}) records keyed
  * learnings, refuses the other label, is atomic under concurrent learners with both labels, keeps its bound ({@link
  * #journalLimited}) and is undone exactly by {@link TokenStore#unlearn}, never below zero (a store that keeps no
- * journal, leaving {@link TokenStore}'s default methods, skips these and shows the defaults instead); a closed state
- * fails with {@link SharedStateException}.
+ * journal, leaving {@link TokenStore}'s default methods, skips these and shows the defaults instead); what changed
+ * since a version ({@link TokenStore#changesSince}), applied to a view read at that version, gives exactly what a
+ * whole read gives, after any mix of learnings, unlearnings and relearnings by concurrent writers while the view is
+ * refreshed, or the store says it needs a whole read (always, for a store that keeps no record of changes; for a
+ * version it no longer reaches back to, {@link #changeLogLimited}; for a version it never had); a closed state fails
+ * with {@link SharedStateException}.
  */
 public interface SharedStateContract {
 
@@ -79,6 +86,19 @@ public interface SharedStateContract {
      * @throws Exception if it cannot be created
      */
     default SharedState journalLimited(int limit) throws Exception {
+        return null;
+    }
+
+    /**
+     * Opens a state on a store of its own whose change logs ({@link TokenStore#changesSince}) keep at most {@code
+     * limit} token changes, for the log's bound; the test closes it. Default: {@code null}, for an implementation that
+     * cannot set the bound (that case is then skipped).
+     *
+     * @param limit the most token changes a change log keeps
+     * @return a new state, or {@code null}
+     * @throws Exception if it cannot be created
+     */
+    default SharedState changeLogLimited(int limit) throws Exception {
         return null;
     }
 
@@ -558,6 +578,213 @@ public interface SharedStateContract {
     private static List<Long> counts(TokenStore.Snapshot snap, String token) {
         long[] c = snap.tokens().get(token);
         assertTrue(c != null, token + " is counted");
+        return List.of(c[0], c[1]);
+    }
+
+    /**
+     * The changes since a version list the tokens changed after it with their counts now, and the message counts now;
+     * the changes since the version now are none; a version the store never reached needs a whole read. A store that
+     * keeps no record of changes always needs a whole read.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void changesSinceAVersionListTheChangedTokens() throws Exception {
+        TokenStore t = state().tokens();
+        String model = "model-" + random();
+        t.learn(model, List.of("viagra", "cheap"), true);
+        long v1 = t.version(model);
+        t.learn(model, List.of("cheap", "meeting"), false);
+        t.learn(model, List.of("viagra"), true);
+        long v3 = t.version(model);
+        TokenStore.Changes c = t.changesSince(model, v1);
+        if (c instanceof TokenStore.Changes.FullReadNeeded f) {
+            assertFalse(keepsChangeLog(t), "a store with a change log answers from it: " + f.reason());
+            assertFalse(f.reason().isBlank());
+            return;
+        }
+        assertTrue(keepsChangeLog(t));
+        TokenStore.Changes.Delta d = (TokenStore.Changes.Delta) c;
+        assertEquals(v3, d.version());
+        assertEquals(2, d.spamMessages());
+        assertEquals(1, d.hamMessages());
+        assertEquals(List.of(2L, 0L), counts(d.tokens(), "viagra"));
+        assertEquals(List.of(1L, 1L), counts(d.tokens(), "cheap"));
+        assertEquals(List.of(0L, 1L), counts(d.tokens(), "meeting"));
+        TokenStore.Changes.Delta none = (TokenStore.Changes.Delta) t.changesSince(model, v3);
+        assertEquals(v3, none.version());
+        assertTrue(
+                none.tokens().isEmpty(),
+                "nothing changed since the version now: " + none.tokens().keySet());
+        assertTrue(
+                t.changesSince(model, v3 + 1000) instanceof TokenStore.Changes.FullReadNeeded,
+                "a version after the store's own: it lost data");
+        assertThrows(NullPointerException.class, () -> t.changesSince(null, 0));
+    }
+
+    /**
+     * A change log keeps its bound: the changes since a version it no longer reaches back to need a whole read; the
+     * changes since a later version are still answered.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void theChangeLogKeepsItsBound() throws Exception {
+        SharedState s = changeLogLimited(5);
+        org.junit.jupiter.api.Assumptions.assumeTrue(s != null, "the change log's bound cannot be set");
+        try {
+            TokenStore t = s.tokens();
+            String model = "model-" + random();
+            t.learn(model, List.of("a", "b", "c"), true);
+            long v1 = t.version(model);
+            t.learn(model, List.of("d", "e"), true);
+            long v2 = t.version(model);
+            t.learn(model, List.of("f", "g"), false); // 7 token changes: the first step is dropped
+            TokenStore.Changes old = t.changesSince(model, v1 - 1);
+            assertTrue(old instanceof TokenStore.Changes.FullReadNeeded, "the first step was dropped: " + old);
+            TokenStore.Changes.Delta d = (TokenStore.Changes.Delta) t.changesSince(model, v1);
+            assertEquals(java.util.Set.of("d", "e", "f", "g"), d.tokens().keySet());
+            d = (TokenStore.Changes.Delta) t.changesSince(model, v2);
+            assertEquals(java.util.Set.of("f", "g"), d.tokens().keySet());
+            assertEquals(List.of(0L, 1L), counts(d.tokens(), "g"));
+        } finally {
+            s.close();
+        }
+    }
+
+    /**
+     * Property: after any mix of learnings, keyed learnings, unlearnings and relearnings with the other label by
+     * several concurrent writers, a view that started from a whole read taken while they wrote and then took in only
+     * the changes since its version, refreshing while they wrote, equals a whole read once they stop. Random runs with
+     * the seed in the failure message; a small vocabulary, so that writers change the same tokens.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void aViewKeptByChangesEqualsAWholeRead() throws Exception {
+        /** A node's view of a model: a whole read, then the changes since its version. */
+        class View {
+            long version = -1;
+            long spam;
+            long ham;
+            Map<String, long[]> tokens = new HashMap<>();
+            int deltas;
+
+            void read(TokenStore t, String model) throws SharedStateException {
+                TokenStore.Snapshot s = t.snapshot(model);
+                version = s.version();
+                spam = s.spamMessages();
+                ham = s.hamMessages();
+                tokens = new HashMap<>();
+                s.tokens().forEach((k, c) -> tokens.put(k, c.clone()));
+            }
+
+            void refresh(TokenStore t, String model) throws SharedStateException {
+                if (t.changesSince(model, version) instanceof TokenStore.Changes.Delta d) {
+                    d.tokens().forEach((k, c) -> {
+                        if (c[0] == 0 && c[1] == 0) {
+                            tokens.remove(k);
+                        } else {
+                            tokens.put(k, c.clone());
+                        }
+                    });
+                    version = d.version();
+                    spam = d.spamMessages();
+                    ham = d.hamMessages();
+                    deltas++;
+                } else {
+                    read(t, model);
+                }
+            }
+        }
+        TokenStore t = state().tokens();
+        long seed = new Random().nextLong();
+        for (int round = 0; round < 6; round++) {
+            String model = "model-" + random();
+            Random rnd = new Random(seed + round);
+            int writers = 3;
+            int opsEach = 40;
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            try {
+                List<Future<?>> writing = new ArrayList<>();
+                for (int w = 0; w < writers; w++) {
+                    long wseed = rnd.nextLong();
+                    writing.add(pool.submit(() -> {
+                        write(t, model, new Random(wseed), opsEach);
+                        return null;
+                    }));
+                }
+                View view = new View();
+                view.read(t, model); // a whole read while the writers write
+                int refreshes = 0;
+                while (!writing.stream().allMatch(Future::isDone)) {
+                    view.refresh(t, model);
+                    refreshes++;
+                }
+                for (Future<?> f : writing) {
+                    f.get();
+                }
+                view.refresh(t, model);
+                TokenStore.Snapshot whole = t.snapshot(model);
+                String where = "seed " + seed + " round " + round + " after " + refreshes + " refreshes";
+                assertEquals(whole.version(), view.version, where);
+                assertEquals(whole.spamMessages(), view.spam, where);
+                assertEquals(whole.hamMessages(), view.ham, where);
+                assertEquals(asLists(whole.tokens()), asLists(view.tokens), where);
+                if (keepsChangeLog(t)) {
+                    assertTrue(view.deltas > 0, "the changes were read, not the whole model each time: " + where);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** A writer's random operations on a small vocabulary: learnings, keyed learnings, unlearnings, relearnings. */
+    private static void write(TokenStore t, String model, Random rnd, int ops) throws SharedStateException {
+        String[] words = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+        for (int i = 0; i < ops; i++) {
+            List<String> toks = new ArrayList<>();
+            int n = 1 + rnd.nextInt(5);
+            for (int k = 0; k < n; k++) {
+                toks.add(words[rnd.nextInt(words.length)]);
+            }
+            String key = "k" + rnd.nextInt(6);
+            switch (rnd.nextInt(4)) {
+                case 0 -> t.learn(model, toks, rnd.nextBoolean());
+                case 1 -> t.learn(model, key, toks, rnd.nextBoolean());
+                case 2 -> t.unlearn(model, key, toks);
+                default -> {
+                    boolean spam = rnd.nextBoolean();
+                    if (!t.learn(model, key, toks, spam)) {
+                        t.unlearn(model, key, toks);
+                        t.learn(model, key, toks, spam);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Map<String, List<Long>> asLists(Map<String, long[]> m) {
+        Map<String, List<Long>> out = new java.util.TreeMap<>();
+        m.forEach((k, c) -> out.put(k, List.of(c[0], c[1])));
+        return out;
+    }
+
+    /** Whether a token store keeps a record of changes: it implements {@link TokenStore#changesSince} itself. */
+    private static boolean keepsChangeLog(TokenStore t) {
+        try {
+            return !t.getClass()
+                    .getMethod("changesSince", String.class, long.class)
+                    .isDefault();
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("TokenStore.changesSince is public", e);
+        }
+    }
+
+    private static List<Long> counts(Map<String, long[]> tokens, String token) {
+        long[] c = tokens.get(token);
+        assertTrue(c != null, token + " is listed");
         return List.of(c[0], c[1]);
     }
 
