@@ -89,6 +89,12 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *       whose counts were lost ({@code bayes:{MODEL}:m} gone: deleted, or evicted under a {@code volatile-*} maxmemory
  *       policy) is ignored and dropped at the next learning or unlearning, as its records no longer describe the
  *       counts.
+ *   <li>{@code bayes:{MODEL}:c} (the change log, format 1: a list with one element per version step, the tokens that
+ *       step changed, {@code COUNT:} and a MessagePack array) and the fields {@code logfrom} (the version before its
+ *       first element), {@code logtokens} and {@code logformat} of {@code bayes:{MODEL}:m}: the last {@value
+ *       #CHANGE_LOG_LIMIT} token changes, written by the script that changes the counts, so a node reads only what
+ *       changed since the version it holds ({@link TokenStore#changesSince}); expiring with the counts. A model
+ *       written by a version without the log (or changed by one since) gets a log from its next change on.
  * </ul>
  *
  * <p>Multi-key operations run as Lua scripts on keys that share a hash tag (the braces), so they work unchanged on a
@@ -109,6 +115,16 @@ public final class RedisSharedState implements SharedState {
      * Redis memory each: a hash field and a sorted-set member, ~50 MB when full).
      */
     public static final int JOURNAL_LIMIT = 200_000;
+
+    /**
+     * Token changes a model's change log keeps ({@link TokenStore#changesSince}): 500,000 (a learning of a message of
+     * 300 tokens is 300 of them; some 13 bytes of Redis memory each for tokens of 10 characters, ~6.5 MB when full).
+     * A node whose version is older than the log reaches reads the whole model.
+     */
+    public static final int CHANGE_LOG_LIMIT = 500_000;
+
+    /** The change log's format, in the field {@code logformat}: a log of another format is not read, but replaced. */
+    private static final String CHANGE_LOG_FORMAT = "1";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
 
@@ -169,10 +185,39 @@ public final class RedisSharedState implements SharedState {
     private static final String LEARNED_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 0 then return false end\n"
             + "return redis.call('HGET', KEYS[2], ARGV[1])\n";
 
-    /** Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, tokens. */
+    /**
+     * Records in the change log (KEYS[6]) the tokens {@code ARGV[firstToken]} on as the step to version {@code v} (set
+     * by {@link #BUMP_VERSION}), then drops its oldest steps while it holds more than {@code ARGV[limitArg]} tokens. A
+     * log that does not end at the version before {@code v} (none yet: a model written by a version without it, or
+     * lost; another format; a writer without it changed the counts since) is started afresh at that version.
+     */
+    private static String logChange(int limitArg, int firstToken) {
+        return "local lf = tonumber(redis.call('HGET', KEYS[3], 'logfrom'))\n"
+                + "if lf == nil or redis.call('HGET', KEYS[3], 'logformat') ~= '" + CHANGE_LOG_FORMAT + "'"
+                + " or lf + redis.call('LLEN', KEYS[6]) ~= v - 1 then\n"
+                + "  redis.call('DEL', KEYS[6])\n"
+                + "  lf = v - 1\n"
+                + "  redis.call('HSET', KEYS[3], 'logtokens', 0, 'logformat', '" + CHANGE_LOG_FORMAT + "')\n"
+                + "end\n"
+                + "local toks = {}\n"
+                + "for i = " + firstToken + ", #ARGV do toks[#toks + 1] = ARGV[i] end\n"
+                + "redis.call('RPUSH', KEYS[6], #toks .. ':' .. cmsgpack.pack(toks))\n"
+                + "local logged = redis.call('HINCRBY', KEYS[3], 'logtokens', #toks)\n"
+                + "local limit = tonumber(ARGV[" + limitArg + "])\n"
+                + "while logged > limit do\n"
+                + "  local e = redis.call('LPOP', KEYS[6])\n"
+                + "  if not e then break end\n"
+                + "  logged = logged - tonumber(string.match(e, '^(%d+):'))\n"
+                + "  lf = lf + 1\n"
+                + "end\n"
+                + "redis.call('HSET', KEYS[3], 'logfrom', string.format('%.0f', lf), 'logtokens', logged)\n";
+    }
+
+    /** Keys: s, h, m, j, jo, c. ARGV: 1 (spam) or 0, retention seconds, the change log limit, tokens. */
     private static final String LEARN_SCRIPT = DROP_ORPHANED_JOURNAL
-            + countMessage(3)
-            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+            + countMessage(4)
+            + logChange(3, 4)
+            + "for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
 
     /**
@@ -203,8 +248,8 @@ public final class RedisSharedState implements SharedState {
     }
 
     /**
-     * Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, the message's key, the journal limit, tokens.
-     * Returns 0 (nothing changed) if the journal records the key with the other label.
+     * Keys: s, h, m, j, jo, c. ARGV: 1 (spam) or 0, retention seconds, the message's key, the journal limit, the
+     * change log limit, tokens. Returns 0 (nothing changed) if the journal records the key with the other label.
      */
     private static final String LEARN_KEYED_SCRIPT = DROP_ORPHANED_JOURNAL
             + "local label = 'h'\n"
@@ -213,7 +258,8 @@ public final class RedisSharedState implements SharedState {
             + "if rec and l ~= label then return 0 end\n"
             + "local times = 0\n"
             + "if rec then times = tonumber(n) end\n"
-            + countMessage(5)
+            + countMessage(6)
+            + logChange(5, 6)
             // the order lost (an evicted or deleted :jo) while the records survive: rebuild it, every record oldest,
             // or the records would never be dropped again and the journal would grow past its bound
             + "if redis.call('EXISTS', KEYS[5]) == 0 then\n"
@@ -227,12 +273,12 @@ public final class RedisSharedState implements SharedState {
             + "  local old = redis.call('ZPOPMIN', KEYS[5], over)\n"
             + "  for i = 1, #old, 2 do redis.call('HDEL', KEYS[4], old[i]) end\n"
             + "end\n"
-            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+            + "for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
 
     /**
-     * Keys: s, h, m, j, jo. ARGV: retention seconds, the message's key, tokens. Returns the record forgotten, or nil
-     * if the journal has none (nothing changed).
+     * Keys: s, h, m, j, jo, c. ARGV: retention seconds, the message's key, the change log limit, tokens. Returns the
+     * record forgotten, or nil if the journal has none (nothing changed).
      */
     private static final String UNLEARN_SCRIPT = DROP_ORPHANED_JOURNAL
             + readRecord(2)
@@ -241,15 +287,56 @@ public final class RedisSharedState implements SharedState {
             + "local h = KEYS[1]\n"
             + "local field = 'spam'\n"
             + "if l == 'h' then h = KEYS[2]; field = 'ham' end\n"
-            + "for i = 3, #ARGV do\n"
+            + "for i = 4, #ARGV do\n"
             + "  if redis.call('HINCRBY', h, ARGV[i], -times) <= 0 then redis.call('HDEL', h, ARGV[i]) end\n"
             + "end\n"
             + "if redis.call('HINCRBY', KEYS[3], field, -times) < 0 then redis.call('HSET', KEYS[3], field, 0) end\n"
             + BUMP_VERSION
+            + logChange(3, 4)
             + "redis.call('HDEL', KEYS[4], ARGV[2])\n"
             + "redis.call('ZREM', KEYS[5], ARGV[2])\n"
-            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end\n"
+            + "for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end\n"
             + "return rec\n";
+
+    /**
+     * Keys: s, h, m, c. ARGV: the version the caller holds. Returns {@code {'delta', version, spam, ham, token, spam
+     * count, ham count, ...}} with the counts now of every token the log records as changed after that version, or
+     * {@code {'full', reason}} when the log cannot say. Reads only: its cost is that of the changes, not the model's.
+     */
+    private static final String CHANGES_SCRIPT = "local m = redis.call('HMGET', KEYS[3], 'version', 'spam', 'ham',"
+            + " 'logfrom', 'logformat')\n"
+            + "local cur = tonumber(m[1]) or 0\n"
+            + "local since = tonumber(ARGV[1])\n"
+            + "if since > cur then return {'full', 'the store is at version ' .. (m[1] or '0') .. ', before '"
+            + " .. ARGV[1] .. ': it lost learned data'} end\n"
+            + "local out = {'delta', m[1] or '0', m[2] or '0', m[3] or '0'}\n"
+            + "if since == cur then return out end\n"
+            + "if not m[4] then return {'full', 'the model has no change log yet (written by a version without one)'}"
+            + " end\n"
+            + "if m[5] ~= '" + CHANGE_LOG_FORMAT + "' then return {'full', 'the change log has another format ('"
+            + " .. tostring(m[5]) .. ')'} end\n"
+            + "local lf = tonumber(m[4])\n"
+            + "if lf + redis.call('LLEN', KEYS[4]) ~= cur then return {'full', 'the change log ends before version '"
+            + " .. m[1] .. ' (lost, or a writer without one changed the model)'} end\n"
+            + "if since < lf then return {'full', 'the change log starts after version ' .. m[4] .. ', after '"
+            + " .. ARGV[1]} end\n"
+            + "local seen = {}\n"
+            + "local list = {}\n"
+            + "for _, e in ipairs(redis.call('LRANGE', KEYS[4], since - lf, -1)) do\n"
+            + "  local at = string.find(e, ':', 1, true)\n"
+            + "  for _, t in ipairs(cmsgpack.unpack(string.sub(e, at + 1))) do\n"
+            + "    if not seen[t] then seen[t] = true; list[#list + 1] = t end\n"
+            + "  end\n"
+            + "end\n"
+            + "for i = 1, #list, 500 do\n"
+            + "  local j = math.min(i + 499, #list)\n"
+            + "  local s = redis.call('HMGET', KEYS[1], unpack(list, i, j))\n"
+            + "  local h = redis.call('HMGET', KEYS[2], unpack(list, i, j))\n"
+            + "  for k = 1, j - i + 1 do\n"
+            + "    out[#out + 1] = list[i + k - 1]; out[#out + 1] = s[k] or '0'; out[#out + 1] = h[k] or '0'\n"
+            + "  end\n"
+            + "end\n"
+            + "return out\n";
 
     /**
      * Keys: the node's hash, the day's set of nodes, the node's publisher key. ARGV: the node, retention seconds, this
@@ -276,6 +363,7 @@ public final class RedisSharedState implements SharedState {
     private volatile UnifiedJedis client;
     private final String prefix;
     private volatile int journalLimit = JOURNAL_LIMIT;
+    private volatile int changeLogLimit = CHANGE_LOG_LIMIT;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Whether a call was ever answered (a server that answered in plain text wants no TLS). */
     private volatile boolean answered;
@@ -671,6 +759,21 @@ public final class RedisSharedState implements SharedState {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
         this.journalLimit = limit;
+        return this;
+    }
+
+    /**
+     * Sets how many token changes each model's change log keeps (tests use a small number); default {@value
+     * #CHANGE_LOG_LIMIT}.
+     *
+     * @param limit at least 0
+     * @return this state
+     */
+    RedisSharedState changeLogLimit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, was " + limit);
+        }
+        this.changeLogLimit = limit;
         return this;
     }
 
@@ -1094,7 +1197,7 @@ public final class RedisSharedState implements SharedState {
         private List<String> keys(String model) {
             Objects.requireNonNull(model, "model");
             String base = prefix + "bayes:{" + model + "}:";
-            return List.of(base + "s", base + "h", base + "m", base + "j", base + "jo");
+            return List.of(base + "s", base + "h", base + "m", base + "j", base + "jo", base + "c");
         }
 
         private static void addTokens(List<String> args, Collection<String> tokens) {
@@ -1109,6 +1212,7 @@ public final class RedisSharedState implements SharedState {
             List<String> args = new ArrayList<>(tokens.size() + 2);
             args.add(spam ? "1" : "0");
             args.add(Long.toString(RETENTION.toSeconds()));
+            args.add(Integer.toString(changeLogLimit));
             addTokens(args, tokens);
             integerReply("learn", once("learn", keys, () -> jedis().eval(LEARN_SCRIPT, keys, args)));
         }
@@ -1122,6 +1226,7 @@ public final class RedisSharedState implements SharedState {
             args.add(Long.toString(RETENTION.toSeconds()));
             args.add(TokenStore.checkKey(key));
             args.add(Integer.toString(journalLimit));
+            args.add(Integer.toString(changeLogLimit));
             addTokens(args, tokens);
             Object r = once("learn", keys, () -> jedis().eval(LEARN_KEYED_SCRIPT, keys, args));
             return integerReply("learn", r) == 1L;
@@ -1144,6 +1249,7 @@ public final class RedisSharedState implements SharedState {
             List<String> args = new ArrayList<>(tokens.size() + 2);
             args.add(Long.toString(RETENTION.toSeconds()));
             args.add(TokenStore.checkKey(key));
+            args.add(Integer.toString(changeLogLimit));
             addTokens(args, tokens);
             String r = stringReply("unlearn", once("unlearn", keys, () -> jedis().eval(UNLEARN_SCRIPT, keys, args)));
             return r == null ? Optional.empty() : Optional.of(record(r));
@@ -1197,6 +1303,39 @@ public final class RedisSharedState implements SharedState {
                     parse(meta.get("version"), "field version of " + keys.get(2)),
                     parse(meta.get("spam"), "field spam of " + keys.get(2)),
                     parse(meta.get("ham"), "field ham of " + keys.get(2)),
+                    counts);
+        }
+
+        @Override
+        public Changes changesSince(String model, long version) throws SharedStateException {
+            List<String> keys = keys(model);
+            List<String> read = List.of(keys.get(0), keys.get(1), keys.get(2), keys.get(5));
+            Object r = call("changes", read, () -> jedis().eval(CHANGES_SCRIPT, read, List.of(Long.toString(version))));
+            if (!(r instanceof List<?> reply) || reply.isEmpty()) {
+                throw notRedis("changes", r, "an array");
+            }
+            List<String> parts = new ArrayList<>(reply.size());
+            for (Object o : reply) {
+                parts.add(stringReply("changes", o));
+            }
+            if (parts.get(0).equals("full") && parts.size() == 2) {
+                return new Changes.FullReadNeeded(parts.get(1));
+            }
+            if (!parts.get(0).equals("delta") || parts.size() % 3 != 1) {
+                throw notRedis("changes", r, "the change script's reply");
+            }
+            Map<String, long[]> counts = new HashMap<>();
+            for (int i = 4; i < parts.size(); i += 3) {
+                String t = parts.get(i);
+                counts.put(t, new long[] {
+                    parse(parts.get(i + 1), "the count of token '" + t + "' in " + keys.get(0)),
+                    parse(parts.get(i + 2), "the count of token '" + t + "' in " + keys.get(1))
+                });
+            }
+            return new Changes.Delta(
+                    parse(parts.get(1), "field version of " + keys.get(2)),
+                    parse(parts.get(2), "field spam of " + keys.get(2)),
+                    parse(parts.get(3), "field ham of " + keys.get(2)),
                     counts);
         }
 

@@ -64,6 +64,11 @@ class RedisSharedStateContractTest implements SharedStateContract {
         return RedisSharedState.open(redis.url() + "/3", Duration.ofSeconds(10)).journalLimit(limit);
     }
 
+    @Override
+    public SharedState changeLogLimited(int limit) {
+        return RedisSharedState.open(redis.url() + "/6", Duration.ofSeconds(10)).changeLogLimit(limit);
+    }
+
     /**
      * A journal whose order ({@code :jo}) was lost while its records ({@code :j}) survived (evicted under a {@code
      * volatile-*} maxmemory policy, or deleted by hand) keeps its bound: the order is rebuilt from the records.
