@@ -95,7 +95,7 @@ public final class LearnJournalCost {
         }
         if (redis != null) {
             URI uri = new URI(redis);
-            long before = usedMemory(uri);
+            long before = RedisCli.usedMemory(uri);
             String model = "journal-cost-" + System.nanoTime();
             try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(10))) {
                 TokenStore store = state.tokens();
@@ -104,7 +104,7 @@ public final class LearnJournalCost {
                     store.learn(model, String.format(Locale.ROOT, "%032x", (long) i), List.of("word"), i % 2 == 0);
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
-                long after = usedMemory(uri);
+                long after = RedisCli.usedMemory(uri);
                 System.out.printf(
                         Locale.ROOT,
                         "redis: %,d keyed learnings in %.1f s (%,.0f/s); used_memory %,d -> %,d bytes (%.0f bytes per"
@@ -137,20 +137,5 @@ public final class LearnJournalCost {
 
     private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    private static long usedMemory(URI redis) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(
-                        "redis-cli", "-h", redis.getHost(), "-p", Integer.toString(redis.getPort()), "info", "memory")
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        for (String line : out.split("\r?\n")) {
-            if (line.startsWith("used_memory:")) {
-                return Long.parseLong(line.substring("used_memory:".length()).trim());
-            }
-        }
-        throw new IOException("redis-cli info memory printed no used_memory: " + out);
     }
 }
