@@ -23,6 +23,7 @@ import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
+import org.mailhygiene.testkit.ForwardingTokenStore;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.redis.RealRedis;

@@ -12,6 +12,7 @@ import org.mailhygiene.api.shared.SharedStateProvider;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.scanners.shared.InProcessSharedState;
+import org.mailhygiene.testkit.ForwardingTokenStore;
 
 /**
  * {@code racing-test:} for {@code hygiene learn --redis}: one in-process store for the whole test run, whose {@link

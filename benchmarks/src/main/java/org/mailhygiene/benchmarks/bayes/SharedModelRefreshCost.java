@@ -3,7 +3,6 @@ package org.mailhygiene.benchmarks.bayes;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import org.mailhygiene.api.shared.SharedState;
@@ -12,6 +11,7 @@ import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.testkit.ForwardingTokenStore;
 
 /**
  * What a node's refresh of the shared Bayes model costs after one change, reading the changes since its version
@@ -80,7 +80,7 @@ public final class SharedModelRefreshCost {
             BayesModel byChanges = BayesModel.empty();
             BayesModel whole = BayesModel.empty();
             try (SharedModelSync a = new SharedModelSync(byChanges, model, store);
-                    SharedModelSync b = new SharedModelSync(whole, model, withoutChangeLog(store))) {
+                    SharedModelSync b = new SharedModelSync(whole, model, ForwardingTokenStore.plain(store))) {
                 long s0 = System.nanoTime();
                 a.refresh();
                 System.out.printf(
@@ -165,25 +165,5 @@ public final class SharedModelRefreshCost {
             throw new IllegalStateException("the refresh found no change");
         }
         return (System.nanoTime() - t) / 1e6;
-    }
-
-    /** The store as one without a change log: every refresh after a change reads the whole model. */
-    private static TokenStore withoutChangeLog(TokenStore to) {
-        return new TokenStore() {
-            @Override
-            public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
-                to.learn(model, tokens, spam);
-            }
-
-            @Override
-            public long version(String model) throws SharedStateException {
-                return to.version(model);
-            }
-
-            @Override
-            public Snapshot snapshot(String model) throws SharedStateException {
-                return to.snapshot(model);
-            }
-        };
     }
 }

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,6 +14,7 @@ import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.shared.InProcessSharedState;
 import org.mailhygiene.scanners.shared.InProcessStates;
+import org.mailhygiene.testkit.ForwardingTokenStore;
 
 /**
  * A node's refresh read the whole shared model after every change (every {@code hygiene learn}, every spam report):
@@ -25,35 +25,24 @@ class SharedModelSyncChangesTest {
     private static final String[] WORDS = {"cheap", "meds", "meeting", "invoice", "lunch", "prize", "report", "win"};
 
     /** Counts whole reads and reads of changes; everything else goes to the store. */
-    private static final class CountingStore implements TokenStore {
-        final TokenStore to;
+    private static final class CountingStore extends ForwardingTokenStore {
         final AtomicInteger wholeReads = new AtomicInteger();
         final AtomicInteger changeReads = new AtomicInteger();
 
         CountingStore(TokenStore to) {
-            this.to = to;
-        }
-
-        @Override
-        public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
-            to.learn(model, tokens, spam);
-        }
-
-        @Override
-        public long version(String model) throws SharedStateException {
-            return to.version(model);
+            super(to);
         }
 
         @Override
         public Snapshot snapshot(String model) throws SharedStateException {
             wholeReads.incrementAndGet();
-            return to.snapshot(model);
+            return super.snapshot(model);
         }
 
         @Override
         public Changes changesSince(String model, long version) throws SharedStateException {
             changeReads.incrementAndGet();
-            return to.changesSince(model, version);
+            return super.changesSince(model, version);
         }
     }
 

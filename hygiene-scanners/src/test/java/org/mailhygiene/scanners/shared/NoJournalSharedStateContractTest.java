@@ -1,7 +1,6 @@
 package org.mailhygiene.scanners.shared;
 
 import java.time.Duration;
-import java.util.Collection;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.api.shared.SharedState;
@@ -9,6 +8,7 @@ import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.testkit.FakeClock;
+import org.mailhygiene.testkit.ForwardingTokenStore;
 import org.mailhygiene.testkit.junit.SharedStateContract;
 
 /**
@@ -21,23 +21,7 @@ class NoJournalSharedStateContractTest implements SharedStateContract {
     private final SharedState state = withoutJournal(new InProcessSharedState(clock));
 
     static SharedState withoutJournal(SharedState s) {
-        TokenStore t = s.tokens();
-        TokenStore plain = new TokenStore() {
-            @Override
-            public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
-                t.learn(model, tokens, spam);
-            }
-
-            @Override
-            public long version(String model) throws SharedStateException {
-                return t.version(model);
-            }
-
-            @Override
-            public Snapshot snapshot(String model) throws SharedStateException {
-                return t.snapshot(model);
-            }
-        };
+        TokenStore plain = ForwardingTokenStore.plain(s.tokens());
         return new SharedState() {
             @Override
             public String description() {

@@ -560,12 +560,15 @@ public interface SharedStateContract {
      * the default method, which records nothing.
      */
     private static boolean keepsLearnJournal(TokenStore t) {
+        return overrides(t, "learned", String.class, String.class);
+    }
+
+    /** Whether a token store implements one of {@link TokenStore}'s default methods itself. */
+    private static boolean overrides(TokenStore t, String method, Class<?>... parameters) {
         try {
-            return !t.getClass()
-                    .getMethod("learned", String.class, String.class)
-                    .isDefault();
+            return !t.getClass().getMethod(method, parameters).isDefault();
         } catch (NoSuchMethodException e) {
-            throw new AssertionError("TokenStore.learned is public", e);
+            throw new AssertionError("TokenStore." + method + " is public", e);
         }
     }
 
@@ -576,9 +579,7 @@ public interface SharedStateContract {
     }
 
     private static List<Long> counts(TokenStore.Snapshot snap, String token) {
-        long[] c = snap.tokens().get(token);
-        assertTrue(c != null, token + " is counted");
-        return List.of(c[0], c[1]);
+        return counts(snap.tokens(), token);
     }
 
     /**
@@ -773,18 +774,12 @@ public interface SharedStateContract {
 
     /** Whether a token store keeps a record of changes: it implements {@link TokenStore#changesSince} itself. */
     private static boolean keepsChangeLog(TokenStore t) {
-        try {
-            return !t.getClass()
-                    .getMethod("changesSince", String.class, long.class)
-                    .isDefault();
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError("TokenStore.changesSince is public", e);
-        }
+        return overrides(t, "changesSince", String.class, long.class);
     }
 
     private static List<Long> counts(Map<String, long[]> tokens, String token) {
         long[] c = tokens.get(token);
-        assertTrue(c != null, token + " is listed");
+        assertTrue(c != null, token + " is counted");
         return List.of(c[0], c[1]);
     }
 
