@@ -200,27 +200,39 @@ public final class RedisSharedState implements SharedState {
      * lost; another format; a writer without it changed the counts since) is started afresh at that version.
      */
     private static String logChange(int limitArg, int firstToken) {
-        return "local lf = tonumber(redis.call('HGET', KEYS[3], 'logfrom'))\n"
-                + "if lf == nil or redis.call('HGET', KEYS[3], 'logformat') ~= '" + CHANGE_LOG_FORMAT + "'"
+        // Runs after the counts changed, so nothing here may fail (a script is not rolled back: an error would report
+        // a learning that counted as failed, and a retry would count it twice): a log key of another type, a field or
+        // an element not of this format make the log start afresh, as a lost log does.
+        return "local ct = redis.call('TYPE', KEYS[6])['ok']\n"
+                + "if ct ~= 'list' and ct ~= 'none' then redis.call('DEL', KEYS[6]) end\n"
+                + "local lm = redis.call('HMGET', KEYS[3], 'logfrom', 'logformat', 'logtokens', 'logtotal')\n"
+                + "local lf = tonumber(lm[1])\n"
+                + "local logged = tonumber(lm[3])\n"
+                + "local total = tonumber(lm[4]) or 0\n"
+                + "if lf == nil or logged == nil or lm[2] ~= '" + CHANGE_LOG_FORMAT + "'"
                 + " or lf + redis.call('LLEN', KEYS[6]) ~= v - 1 then\n"
                 + "  redis.call('DEL', KEYS[6])\n"
                 + "  lf = v - 1\n"
-                + "  redis.call('HSET', KEYS[3], 'logtokens', 0, 'logtotal', 0, 'logformat', '" + CHANGE_LOG_FORMAT
-                + "')\n"
+                + "  logged = 0\n"
                 + "end\n"
                 + "local toks = {}\n"
                 + "for i = " + firstToken + ", #ARGV do toks[#toks + 1] = ARGV[i] end\n"
-                + "local total = redis.call('HINCRBY', KEYS[3], 'logtotal', #toks)\n"
-                + "redis.call('RPUSH', KEYS[6], string.format('%d:%d:', total - #toks, #toks) .. cmsgpack.pack(toks))\n"
-                + "local logged = redis.call('HINCRBY', KEYS[3], 'logtokens', #toks)\n"
+                + "redis.call('RPUSH', KEYS[6], string.format('%.0f:%d:', total, #toks) .. cmsgpack.pack(toks))\n"
+                + "total = total + #toks\n"
+                + "logged = logged + #toks\n"
                 + "local limit = tonumber(ARGV[" + limitArg + "])\n"
                 + "while logged > limit do\n"
                 + "  local e = redis.call('LPOP', KEYS[6])\n"
-                + "  if not e then break end\n"
-                + "  logged = logged - tonumber(string.match(e, '^%d+:(%d+):'))\n"
-                + "  lf = lf + 1\n"
+                + "  local n = e and tonumber(string.match(e, '^%d+:(%d+):'))\n"
+                + "  if not n then\n"
+                + "    redis.call('DEL', KEYS[6]); lf = v; logged = 0\n"
+                + "  else\n"
+                + "    logged = logged - n; lf = lf + 1\n"
+                + "  end\n"
                 + "end\n"
-                + "redis.call('HSET', KEYS[3], 'logfrom', string.format('%.0f', lf), 'logtokens', logged)\n";
+                + "redis.call('HSET', KEYS[3], 'logfrom', string.format('%.0f', lf), 'logtokens',"
+                + " string.format('%.0f', logged), 'logtotal', string.format('%.0f', total), 'logformat', '"
+                + CHANGE_LOG_FORMAT + "')\n";
     }
 
     /** Keys: s, h, m, j, jo, c. ARGV: 1 (spam) or 0, retention seconds, the change log limit, tokens. */
@@ -315,7 +327,9 @@ public final class RedisSharedState implements SharedState {
      * that (a whole read pages through the model, where this script would hold the server for all of them at once).
      * Reads only: its cost is that of the changes, not the model's.
      */
-    private static final String CHANGES_SCRIPT = "local m = redis.call('HMGET', KEYS[3], 'version', 'spam', 'ham',"
+    private static final String CHANGES_SCRIPT = "local BAD = 'the change log holds what is not of its format (a hand"
+            + " edit?)'\n"
+            + "local m = redis.call('HMGET', KEYS[3], 'version', 'spam', 'ham',"
             + " 'logfrom', 'logformat', 'logtotal')\n"
             + "local cur = tonumber(m[1]) or 0\n"
             + "local since = tonumber(ARGV[1])\n"
@@ -328,19 +342,27 @@ public final class RedisSharedState implements SharedState {
             + "if m[5] ~= '" + CHANGE_LOG_FORMAT + "' then return {'full', 'the change log has another format ('"
             + " .. tostring(m[5]) .. ')'} end\n"
             + "local lf = tonumber(m[4])\n"
+            + "local ct = redis.call('TYPE', KEYS[4])['ok']\n"
+            + "if not lf or (ct ~= 'list' and ct ~= 'none') then return {'full', BAD} end\n"
             + "if lf + redis.call('LLEN', KEYS[4]) ~= cur then return {'full', 'the change log ends before version '"
             + " .. m[1] .. ' (lost, or a writer without one changed the model)'} end\n"
             + "if since < lf then return {'full', 'the change log starts after version ' .. m[4] .. ', after '"
             + " .. ARGV[1]} end\n"
             + "local first = redis.call('LINDEX', KEYS[4], since - lf)\n"
-            + "local changed = tonumber(m[6]) - tonumber(string.match(first, '^(%d+):'))\n"
+            + "local before = first and tonumber(string.match(first, '^(%d+):%d+:'))\n"
+            + "if not before or not tonumber(m[6]) then return {'full', BAD} end\n"
+            + "local changed = tonumber(m[6]) - before\n"
             + "if changed > tonumber(ARGV[2]) then return {'full', string.format('%d', changed) .. ' token changes since"
             + " version ' .. ARGV[1] .. ', more than ' .. ARGV[2] .. ' read at once'} end\n"
             + "local seen = {}\n"
             + "local list = {}\n"
             + "for _, e in ipairs(redis.call('LRANGE', KEYS[4], since - lf, -1)) do\n"
             + "  local at = select(2, string.find(e, '^%d+:%d+:'))\n"
-            + "  for _, t in ipairs(cmsgpack.unpack(string.sub(e, at + 1))) do\n"
+            + "  if not at then return {'full', BAD} end\n"
+            + "  local ok, toks = pcall(cmsgpack.unpack, string.sub(e, at + 1))\n"
+            + "  if not ok or type(toks) ~= 'table' then return {'full', BAD} end\n"
+            + "  for _, t in ipairs(toks) do\n"
+            + "    if type(t) ~= 'string' then return {'full', BAD} end\n"
             + "    if not seen[t] then seen[t] = true; list[#list + 1] = t end\n"
             + "  end\n"
             + "end\n"

@@ -123,6 +123,52 @@ class RedisChangeLogTest {
         }
     }
 
+    /**
+     * A change log holding what is not of its format (a hand edit, another program: a key of another type, a field
+     * that is no number, an element that is no log step) never fails a learning, which would count once and report a
+     * failure (a script is not rolled back; a retry would count it twice), nor a refresh: the log starts afresh or the
+     * node reads the whole model.
+     */
+    @Test
+    void aChangeLogHoldingGarbageFailsNoLearningAndNoRefresh() throws Exception {
+        String model = "garbage-" + UUID.randomUUID();
+        String base = "mh:bayes:{" + model + "}:";
+        TokenStore t = state.tokens();
+        try (Jedis raw = raw()) {
+            t.learn(model, List.of("a"), true);
+            raw.del(base + "c");
+            raw.set(base + "c", "a string, not a list");
+            long v = t.version(model);
+            assertThat(reason(t.changesSince(model, v - 1))).contains("not of its format");
+            t.learn(model, List.of("b"), true);
+            assertThat(((Changes.Delta) t.changesSince(model, v)).tokens().keySet())
+                    .containsExactly("b");
+
+            raw.hset(base + "m", "logtotal", "many");
+            t.learn(model, List.of("c"), true);
+            assertThat(((Changes.Delta) t.changesSince(model, v + 1)).tokens().keySet())
+                    .containsExactly("c");
+
+            raw.rpush(base + "c", "not a step");
+            raw.hincrBy(base + "m", "version", 1); // as if that element were a step
+            assertThat(reason(t.changesSince(model, v + 2))).contains("not of its format");
+            raw.lset(base + "c", -1, "0:1:garbage");
+            assertThat(reason(t.changesSince(model, v + 2))).contains("not of its format");
+            try (RedisSharedState small = RedisSharedState.open(redis.url() + "/7", Duration.ofSeconds(10))
+                    .changeLogLimit(1)) {
+                raw.lset(base + "c", 0, "not a step either");
+                small.tokens().learn(model, List.of("d", "e"), true); // trims the log: meets the garbage first
+            }
+            TokenStore.Snapshot snap = t.snapshot(model);
+            assertThat(snap.spamMessages()).as("each learning counted once").isEqualTo(4);
+            assertThat(snap.tokens().keySet()).containsExactlyInAnyOrder("a", "b", "c", "d", "e");
+            t.learn(model, List.of("f"), true);
+            long now = t.version(model);
+            assertThat(((Changes.Delta) t.changesSince(model, now - 1)).tokens().keySet())
+                    .containsExactly("f");
+        }
+    }
+
     @Test
     void aStoreThatLostItsDataIsReadWhole() throws Exception {
         String model = "flushed-" + UUID.randomUUID();
