@@ -83,7 +83,9 @@ public final class MessageTagger {
      * {@code X-Spam-Status} and of Postfix's {@code Received}: lines of about 78 characters, broken at a space or tab
      * (which the line break replaces) or after a comma (a long {@code tests=} list), every continuation line starting
      * with one tab. Unfolding (RFC 5322: removing the line breaks) gives back the value with a tab where a space was
-     * broken at and a tab after a comma broken after. A piece without a place to break stays whole on its line.
+     * broken at and a tab after a comma broken after. A piece without a place to break stays whole on its line. A run
+     * of blanks is broken at its last blank only, and blanks that end the value are never broken at, so no line holds
+     * only white space.
      * Linear in the field's length.
      *
      * @param name the field name
@@ -117,15 +119,26 @@ public final class MessageTagger {
         return out.toString();
     }
 
-    /** The next place to break at: before a space or tab, or after a comma; never before {@code min}. */
+    /**
+     * The next place to break at: before the last space or tab of a run of them that something other than white space
+     * follows, or after a comma (when white space follows the comma, before the last of it, by the same rule); never
+     * before {@code min}. Blanks that end the value, or all but the last of a run, are no place to break: the fold
+     * takes the place of one blank, and a fold there left a line holding only the tab (or the tab and blanks), which
+     * some readers take for the end of the header.
+     */
     private static int nextBreak(String text, int from, int min) {
         for (int j = Math.max(from + 1, min); j < text.length(); j++) {
-            char c = text.charAt(j);
-            if (c == ' ' || c == '\t' || text.charAt(j - 1) == ',') {
+            boolean blank = isBlank(text.charAt(j));
+            boolean blankFollows = j + 1 < text.length() && isBlank(text.charAt(j + 1));
+            if (blank ? j + 1 < text.length() && !blankFollows : text.charAt(j - 1) == ',') {
                 return j;
             }
         }
         return text.length();
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
     }
 
     /**

@@ -175,6 +175,40 @@ class MessageTaggerTest {
     }
 
     @Test
+    void aValueEndingInBlanksAtTheFoldPointGivesNoLineOfBlanks() {
+        // a suspicious-verdict reason cut to 400 characters right after a blank, or a file name with two blanks in a
+        // row: the fold took the place of the one blank and left a line holding only the tab
+        String value = "x".repeat(70) + " ";
+        String folded = MessageTagger.fold("X-Hygiene-Suspicious", value);
+        for (String line : folded.split("\n", -1)) {
+            assertThat(line.isBlank()).as("line %s of %s", line, folded).isFalse();
+        }
+        assertThat(unfoldedLike(folded, "X-Hygiene-Suspicious: " + value, "\n")).isTrue();
+    }
+
+    @Test
+    void foldingNeverGivesALineOfBlanksAndUnfoldsToTheValue() {
+        qt().withExamples(2000)
+                .forAll(
+                        arbitrary().pick(List.of("X-Spam-Status", "X-Hygiene-Suspicious", "X-Virus-Found")),
+                        lists().of(arbitrary().pick(List.of("a", "word", " ", "\t", ",", "x".repeat(40))))
+                                .ofSizeBetween(0, 60)
+                                .map(l -> String.join("", l)))
+                .checkAssert((name, value) -> {
+                    String folded = MessageTagger.fold(name, value);
+                    String[] lines = folded.split("\n", -1);
+                    for (int i = 1; i < lines.length; i++) {
+                        assertThat(lines[i].isBlank())
+                                .as("line %d of %s", i, folded)
+                                .isFalse();
+                    }
+                    assertThat(unfoldedLike(folded, name + ": " + value, "\n"))
+                            .as("%s unfolds to %s", folded, value)
+                            .isTrue();
+                });
+    }
+
+    @Test
     void policyHeadersWithLongRuleListsAreFoldedAndUnfoldBack() throws IOException {
         Verdict.Builder vb = Verdict.builder("spamd", Outcome.SPAM)
                 .score(27.3)
