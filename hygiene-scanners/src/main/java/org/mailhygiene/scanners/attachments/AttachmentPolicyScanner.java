@@ -70,8 +70,10 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       (its content is walked and inspected here, and read by the classifier and the clamd scanner, but hidden from
  *       SpamAssassin and from command-line scanners given the whole message), or a Content-Type,
  *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings, a {@code message/partial}
- *       fragment (what it holds is inspected only when its fragments are put together, which some clients do), or a
- *       BinHex 4.0 part ({@code application/mac-binhex40}, not decoded here)
+ *       fragment (what it holds is inspected only when its fragments are put together, which some clients do), a
+ *       broken BinHex 4.0 file (a CRC that does not match, cut short) in a part or a text, or an
+ *       {@code application/mac-binhex40} part in which no BinHex file is found (the file a BinHex part or text holds
+ *       is decoded and inspected as an attachment under the name in its header)
  *       (structure tricks that let content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
  *       are not reported;
  *   <li>{@value #OFFICE_MACRO} (only with {@code check office-macros on}): a binary Word or Excel file holding a VBA
@@ -174,9 +176,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * since a zip whose directory puts an entry where none of the entries read from its start begins (one hidden in
      * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME, and so are
      * a part after a multipart's closing boundary ({@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}) and an
-     * {@code application/mac-binhex40} part.
+     * {@code application/mac-binhex40} part; 20 since the file a BinHex 4.0 part or text holds is decoded and inspected
+     * as an attachment under the name in its header ({@code part 2 > BinHex "a.exe"}), a broken one (CRC, cut short)
+     * is broken MIME, and an {@code application/mac-binhex40} part only when no BinHex file is found in it.
      */
-    static final int VERSION = 19;
+    static final int VERSION = 20;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -444,14 +448,18 @@ public final class AttachmentPolicyScanner implements Scanner {
                         part,
                         "message/partial (a fragment of a message, what it holds is inspected only when the fragments"
                                 + " are put together, which some mail clients do)");
-            } else if (part.mimeType().equals("application/mac-binhex40")) {
-                unopened(
-                        part,
-                        "BinHex 4.0 (not decoded here, so the file it holds, which clamd and BinHex tools decode, was"
-                                + " not inspected)");
             }
             if (!part.mimeType().startsWith("multipart/")) {
+                int binHexBefore = inspection.binHexFiles();
                 inspection.part(location(part), part.fileName(), declared(part), decoded);
+                if (part.mimeType().equals("application/mac-binhex40") && inspection.binHexFiles() == binHexBefore) {
+                    // its file is decoded and inspected as text's BinHex files are; without one, clamd and BinHex
+                    // tools may still find one where this reader does not
+                    unopened(
+                            part,
+                            "BinHex 4.0 part in which no BinHex file (a \"(This file must be converted with BinHex\""
+                                    + " line, then the encoded file from ':' to ':') was found");
+                }
                 return true;
             }
             // a multipart the walker could not split, inspected as one part: without "--" in it no reader splits it
@@ -468,7 +476,8 @@ public final class AttachmentPolicyScanner implements Scanner {
          * A part whose content the policy cannot open, which others can: a fragment of a message (RFC 2046 5.2.2),
          * whose content is inspected only when the fragments are put together, which the walker does not do and some
          * mail clients do (Outlook Express, "combine and decode"), so a program split over fragments passes every part
-         * check; a BinHex 4.0 file ({@code application/mac-binhex40}), which clamd decodes and the walker does not.
+         * check; an {@code application/mac-binhex40} part in which no BinHex file was found, which clamd and BinHex
+         * tools may read otherwise.
          * Broken MIME, as gateways that reject fragments say; {@value #NOT_INSPECTED} with the check off.
          */
         private void unopened(PartInfo part, String why) {

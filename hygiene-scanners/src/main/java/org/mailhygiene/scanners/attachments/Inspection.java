@@ -179,6 +179,7 @@ final class Inspection {
                 && !isTar(prefix, n)
                 && !isTnef(prefix, n)
                 && (isTextual(trueType)
+                        || trueType.equals(BINHEX) // text holding a file, read as text's BinHex files are
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
             // a zip behind a text of a prefix's length or more reads as text/plain: still a zip to unzip and 7-Zip
@@ -484,17 +485,24 @@ final class Inspection {
         return new CmsRead(CmsContent.read(whole), whole);
     }
 
+    /** What content detection calls a BinHex 4.0 file (its banner line). */
+    private static final String BINHEX = "application/mac-binhex40";
+
     /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */
     static final int MAX_UUENCODED_FILES = 100;
 
     /**
-     * Looks for files uuencoded or yEnc-encoded into plain text ({@link TextFiles}: {@code begin 644 name} ...
-     * {@code end}, {@code =ybegin ... name=NAME} ... {@code =yend}), as old mailers and Usenet clients write them and
-     * mail clients (Thunderbird among them) still show them as attachments: each is decoded as it is read and inspected
-     * as an attachment of that name, at its own location ({@code part 1 > uuencoded "a.exe"}), even when empty (its
-     * name alone can be blocked). Each file counts as an archive entry (and at most {@value #MAX_UUENCODED_FILES} are
-     * inspected: more is an archive limit), its bytes against the expanded-size limit; a yEnc line longer than
-     * {@value TextFiles#LINE_HEAD} characters is a limit. Linear in the text; reads it to its end.
+     * Looks for files uuencoded, yEnc-encoded or BinHex-encoded into plain text ({@link TextFiles}: {@code begin 644
+     * name} ... {@code end}, {@code =ybegin ... name=NAME} ... {@code =yend}, {@code (This file must be converted with
+     * BinHex 4.0)} then {@code :...:}), as old mailers and Usenet clients write them and mail clients (Thunderbird among
+     * them) still show them as attachments: each is decoded as it is read and inspected as an attachment of that name
+     * (a BinHex file's data fork under the name in its header), at its own location ({@code part 1 > uuencoded
+     * "a.exe"}, {@code part 2 > BinHex "a.exe"}), even when empty (its name alone can be blocked). Each file counts as
+     * an archive entry (and at most {@value #MAX_UUENCODED_FILES} are inspected: more is an archive limit), its bytes
+     * against the expanded-size limit; a yEnc line longer than {@value TextFiles#LINE_HEAD} characters is a limit. A
+     * broken BinHex file (a CRC that does not match, cut short, a character outside its alphabet) is broken MIME
+     * ({@code NOT_INSPECTED} with the broken-mime check off) and ends the search. Linear in the text; reads it to its
+     * end.
      */
     private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
         TextFiles.Budget limits = new TextFiles.Budget() {
@@ -502,8 +510,8 @@ final class Inspection {
             public void decoded(TextFiles.Encoding encoding, int bytes) throws LimitReached {
                 budget.expanded += bytes;
                 if (budget.expanded > policy.maxExpandedBytes()) {
-                    throw new LimitReached((encoding == TextFiles.Encoding.YENC ? "yEnc" : "uuencoded")
-                            + " text decodes beyond " + policy.maxExpandedBytes() + " bytes");
+                    throw new LimitReached(
+                            encoding.description() + " text decodes beyond " + policy.maxExpandedBytes() + " bytes");
                 }
             }
 
@@ -512,18 +520,43 @@ final class Inspection {
                 throw new LimitReached("a yEnc line longer than " + TextFiles.LINE_HEAD + " characters");
             }
         };
-        TextFiles.read(text, limits, (encoding, fileName, content) -> {
-            budget.entries++;
-            if (budget.entries > policy.maxArchiveEntries() || ++budget.uuencodedFiles > MAX_UUENCODED_FILES) {
-                throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
-                        + " uuencoded or yEnc files (or archive entries)");
+        try {
+            TextFiles.read(text, limits, (encoding, fileName, content) -> {
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries() || ++budget.uuencodedFiles > MAX_UUENCODED_FILES) {
+                    throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
+                            + " uuencoded, yEnc or BinHex files (or archive entries)");
+                }
+                if (encoding == TextFiles.Encoding.BINHEX) {
+                    binHexFiles++;
+                }
+                Optional<String> name = Optional.of(fileName).filter(n -> !n.isEmpty());
+                String where = location + " > " + encoding.description() + " "
+                        + name.map(n -> "\"" + n + "\"").orElse("file without a name");
+                item(where, name, Optional.empty(), content, 1, budget);
+            });
+        } catch (TextFiles.BrokenException e) {
+            // a BinHex file whose CRC does not match or that is cut short: what it holds is not known
+            String what = location + ": " + e.getMessage() + "; the rest of the text was not inspected";
+            if (policy.brokenMimeCheck()) {
+                add(AttachmentPolicyScanner.MIME_BROKEN, location, what);
+            } else {
+                add(AttachmentPolicyScanner.NOT_INSPECTED, location, what + " (broken-mime check off)");
             }
-            Optional<String> name = Optional.of(fileName).filter(n -> !n.isEmpty());
-            String where = location
-                    + (encoding == TextFiles.Encoding.YENC ? " > yEnc " : " > uuencoded ")
-                    + name.map(n -> "\"" + n + "\"").orElse("file without a name");
-            item(where, name, Optional.empty(), content, 1, budget);
-        });
+        }
+    }
+
+    /** BinHex files found so far (counted before each is inspected). */
+    private int binHexFiles;
+
+    /**
+     * How many BinHex 4.0 files were found in the texts inspected so far: an {@code application/mac-binhex40} part
+     * that holds none is content clamd and BinHex tools may read otherwise.
+     *
+     * @return the count
+     */
+    int binHexFiles() {
+        return binHexFiles;
     }
 
     /** Whether content starts as a POSIX or GNU tar archive ({@code ustar} at offset 257 of its first header). */

@@ -32,7 +32,8 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *   <li>the EICAR anti-virus test file (the 68-character string; the EICAR specification lets it be followed by
  *       whitespace, which a substring match allows) anywhere in the raw message bytes or in the decoded body of any
  *       MIME part (base64, quoted-printable, uuencode, nested multiparts and encapsulated messages), or in a file
- *       uuencoded or yEnc-encoded into a {@code text/plain} part or into the lines as sent of a part Thunderbird reads
+ *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
+ *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones)
  *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
@@ -54,9 +55,10 @@ public final class SignatureScanner implements Scanner {
     public static final String NAME = "builtin";
     /**
      * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
-     * encoded into text are decoded.
+     * encoded into text are decoded; 3 since BinHex files are too (in text and in {@code application/mac-binhex40}
+     * parts).
      */
-    public static final String VERSION = "2";
+    public static final String VERSION = "3";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -149,7 +151,7 @@ public final class SignatureScanner implements Scanner {
                 @Override
                 public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
                     PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
-                    if (part.mimeType().equals("text/plain")) {
+                    if (part.mimeType().equals("text/plain") || part.mimeType().equals("application/mac-binhex40")) {
                         // read to its end for the files in it, every byte through the matcher as well
                         textFiles(part, new Matched(decoded, m), found, buf);
                     } else {
@@ -212,10 +214,11 @@ public final class SignatureScanner implements Scanner {
     }
 
     /**
-     * Looks for EICAR in the files uuencoded or yEnc-encoded into a text ({@link TextFiles}), which Thunderbird shows
-     * as attachments and clamd decodes when uuencoded; reads the text to its end. A yEnc line too long to decode is
-     * noted in {@code found}: the scan cannot be clean. The decoded files are smaller than the text, which the walker
-     * counted against its budget.
+     * Looks for EICAR in the files uuencoded, yEnc-encoded or BinHex-encoded into a text ({@link TextFiles}), which
+     * Thunderbird shows as attachments and clamd decodes when uuencoded; reads the text to its end. A yEnc line too
+     * long to decode, or a broken BinHex file (a CRC that does not match, cut short), is noted in {@code found}: the
+     * scan cannot be clean. Only a BinHex file's run-length coding makes it larger than its text; each file is read
+     * through the matcher without being kept.
      */
     private static void textFiles(PartInfo part, InputStream text, Found found, byte[] buf) throws IOException {
         try {
@@ -227,11 +230,11 @@ public final class SignatureScanner implements Scanner {
                 feedAll(file, m, buf);
                 if (m.found(EICAR_INDEX)) {
                     found.eicarPart = part;
-                    found.eicarFile = (encoding == TextFiles.Encoding.YENC ? " > yEnc " : " > uuencoded ")
+                    found.eicarFile = " > " + encoding.description() + " "
                             + (name.isEmpty() ? "file without a name" : "\"" + name + "\"");
                 }
             });
-        } catch (TextFiles.LimitException e) {
+        } catch (TextFiles.LimitException | TextFiles.BrokenException e) {
             if (found.undecodedFile == null) {
                 found.undecodedFile = describe(part) + ": " + e.getMessage() + "; a file there could not be decoded";
             }

@@ -78,8 +78,11 @@ import org.slf4j.LoggerFactory;
  * part without a type), and the lines as sent of text Thunderbird reads without removing its transfer encoding
  * ({@link PartVisitor#untypedText}), and decodes the yEnc files in them as {@link TextFiles} finds them, each spooled
  * (heap up to 64 KiB, then a private temporary file) and streamed after the message as a file of its own, under the
- * same rules (first threat wins, one deadline). More than {@value #MAX_YENC_FILES} such files in a message, or a
- * yEnc line longer than {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), is an
+ * same rules (first threat wins, one deadline). BinHex 4.0 files written into such text likewise (their data fork):
+ * clamd decodes an {@code application/mac-binhex40} part, not the same BinHex in a letter's text (checked with ClamAV
+ * 1.4 and a local signature). More than {@value #MAX_YENC_FILES} such files in a message, a yEnc line longer than
+ * {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), a broken BinHex file (a CRC that does not match,
+ * cut short) or BinHex text of one part decoding beyond the walker's decoded-bytes limit is an
  * {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
@@ -300,6 +303,12 @@ public final class ClamdScanner implements Scanner {
      */
     private static final long YENC_SPOOL_THRESHOLD = 64L << 10;
 
+    /**
+     * What is streamed besides the message (part of the cache identity): 2 since BinHex files in a text part are, as
+     * yEnc files were.
+     */
+    static final int UNSEEN_VERSION = 2;
+
     /** The most files yEnc-encoded into a message's text that are streamed: 100 (more is unscannable). */
     static final int MAX_YENC_FILES = 100;
 
@@ -381,29 +390,37 @@ public final class ClamdScanner implements Scanner {
     }
 
     /**
-     * Spools each file yEnc-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds and shows them;
-     * clamd decodes uuencoded files itself, not yEnc). More than {@value #MAX_YENC_FILES} files, or a yEnc line too
-     * long to decode, goes to {@code undecoded} and ends the search: the scan cannot be clean.
+     * Spools each file yEnc-encoded or BinHex-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds
+     * and shows them; clamd decodes uuencoded files in text itself, not yEnc nor BinHex, though it decodes an
+     * {@code application/mac-binhex40} part). More than {@value #MAX_YENC_FILES} files, a yEnc line too long to
+     * decode, a broken BinHex file or BinHex text decoding beyond the walker's decoded-bytes limit goes to
+     * {@code undecoded} and ends the search: the scan cannot be clean.
      */
-    private static void yEncFiles(
+    private void yEncFiles(
             PartInfo part, InputStream text, List<SpooledContent> found, int[] count, List<String> undecoded)
             throws IOException {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
-        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them, no byte budget is needed
-        TextFiles.Budget budget = (encoding, bytes) -> {};
+        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them; a BinHex file's run-length
+        // coding does not, so its bytes are held to the walker's decoded-bytes limit
+        long[] binHexBytes = {0};
+        TextFiles.Budget budget = (encoding, bytes) -> {
+            if (encoding == TextFiles.Encoding.BINHEX && (binHexBytes[0] += bytes) > walker.maxDecodedBytes()) {
+                throw new TextFiles.LimitException("BinHex text decodes beyond " + walker.maxDecodedBytes() + " bytes");
+            }
+        };
         try {
             TextFiles.read(text, budget, (encoding, name, content) -> {
-                if (encoding != TextFiles.Encoding.YENC) {
-                    return;
+                if (encoding == TextFiles.Encoding.UUENCODE) {
+                    return; // clamd decodes uuencoded files in text itself
                 }
                 if (++count[0] > MAX_YENC_FILES) {
-                    throw new TextFiles.LimitException("more than " + MAX_YENC_FILES + " yEnc files");
+                    throw new TextFiles.LimitException("more than " + MAX_YENC_FILES + " yEnc or BinHex files");
                 }
                 found.add(MessageContent.spool(content, YENC_SPOOL_THRESHOLD));
             });
-        } catch (TextFiles.LimitException e) {
-            undecoded.add(where + ": " + e.getMessage() + "; a yEnc file there could not be decoded for clamd, which"
-                    + " does not decode yEnc");
+        } catch (TextFiles.LimitException | TextFiles.BrokenException e) {
+            undecoded.add(where + ": " + e.getMessage() + "; a yEnc or BinHex file there could not be decoded for"
+                    + " clamd, which decodes neither in a text");
         }
     }
 
@@ -861,7 +878,7 @@ public final class ClamdScanner implements Scanner {
                 + clients.stream()
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
-                        .orElse("") + "] max=" + streamMaxLength + " smime=" + walker
+                        .orElse("") + "] max=" + streamMaxLength + " smime=" + walker + " unseen=" + UNSEEN_VERSION
                 + (gen == 0 ? "" : " id=" + instanceToken + " gen=" + gen)
                 + " versions=" + check.versions());
         lastIdentity = new Identity(check, gen, text);

@@ -8,7 +8,10 @@ import java.util.Objects;
 /**
  * Files encoded into plain text, found as Thunderbird's parser of untyped text finds them and shows them as
  * attachments: uuencoded ({@code begin 644 name}, the encoded lines, {@code end}), as old mailers and Usenet clients
- * write them, and yEnc-encoded ({@code =ybegin line=N size=N name=NAME}, the encoded lines, {@code =yend size=N}).
+ * write them, yEnc-encoded ({@code =ybegin line=N size=N name=NAME}, the encoded lines, {@code =yend size=N}), and
+ * BinHex 4.0 ({@code (This file must be converted with BinHex 4.0)}, then, after blank lines if any, the encoded file
+ * from one {@code :} to the next; RFC 1741), as Macintosh mailers wrote them: its data fork is the file, under the name
+ * its header gives (the resource fork, which other systems drop, is checked and skipped).
  * Every line that begins a file starts a new one, even inside a file not yet ended (the parser looks for one on every
  * line); a begin line that names no file begins a file without a name ({@code ""}); a name is cut at a NUL (the parser
  * copies it as a C string).
@@ -18,14 +21,23 @@ import java.util.Objects;
  * the {@code end} line, an empty line, the next begin line or the end of the text; yEnc lines as Thunderbird decodes
  * them (every byte less 42, one after {@code =} less 64 more; an {@code =} at a line's end escapes the CR or LF that
  * ends the line; a NUL ends a line's data, which Thunderbird reads as a C string), ending at the {@code =yend size=}
- * line, the next begin line or the end of the text. Lines end at LF, CRLF or a bare CR.
+ * line, the next begin line or the end of the text. Lines end at LF, CRLF or a bare CR. BinHex: each character of
+ * the 64-character alphabet gives six bits (blanks and line ends are skipped), the bytes they make are run-length
+ * decoded ({@code 0x90 n} repeats the byte before it to {@code n} in all, {@code 0x90 0} is the byte {@code 0x90}), and
+ * the result is the header (name length, name, version, type, creator, flags, data and resource fork lengths), the data
+ * fork and the resource fork, each followed by its CRC (CRC-16 CCITT, polynomial {@code 0x1021}, starting at 0). A
+ * banner line whose next line that is not blank does not start with {@code :} begins no file. A BinHex file that
+ * cannot be read to its last CRC (a character outside the alphabet, the closing {@code :} or the end of the text
+ * before the end of the forks, a CRC that does not match, a line over {@value #LINE_HEAD} characters) throws a
+ * {@link BrokenException}, from {@link #read} or from the data fork's stream, which ends the reading.
  *
  * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} bytes and the last 256 before its first NUL and its
  * closing blanks (where a long begin line's name ends), so memory stays constant; a yEnc line
  * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong} (a
  * {@link LimitException} by default); every
  * decoded line's bytes go to {@link Budget#decoded} before they are read, where the caller counts them against its
- * limits. Reading is linear in the text.
+ * limits; a BinHex line's bytes are counted after the run-length decoding, which can make a line of 64 characters
+ * some thousands of bytes. Reading is linear in the text.
  *
  * <p>Stateless and thread-safe; each {@link #read} call uses its own state.
  */
@@ -37,6 +49,9 @@ public final class TextFiles {
 
     private static final int LINE_TAIL = 256;
 
+    /** How a BinHex banner line starts (the version after it varies: 4.0 is the one in use). */
+    private static final String BINHEX_BANNER = "(This file must be converted with BinHex";
+
     private TextFiles() {}
 
     /** How a file was written into the text. */
@@ -44,7 +59,39 @@ public final class TextFiles {
         /** {@code begin MODE NAME} ... {@code end}. */
         UUENCODE,
         /** {@code =ybegin line=N size=N name=NAME} ... {@code =yend size=N}. */
-        YENC
+        YENC,
+        /** {@code (This file must be converted with BinHex 4.0)}, then {@code :} ... {@code :}. */
+        BINHEX;
+
+        /**
+         * How findings name a file so written: {@code uuencoded}, {@code yEnc} or {@code BinHex}.
+         *
+         * @return the word
+         */
+        public String description() {
+            return switch (this) {
+                case UUENCODE -> "uuencoded";
+                case YENC -> "yEnc";
+                case BINHEX -> "BinHex";
+            };
+        }
+    }
+
+    /**
+     * A file that started as one but cannot be read as one: a BinHex file whose CRC does not match, cut short, or with a
+     * character outside its alphabet. What it holds is not known; callers must not call the text clean.
+     */
+    public static final class BrokenException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * A broken file.
+         *
+         * @param message what is wrong, naming the file
+         */
+        public BrokenException(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -124,19 +171,36 @@ public final class TextFiles {
                 begin = lines.begin();
                 continue;
             }
+            if (begin.encoding() == Encoding.BINHEX) {
+                BinHex hqx = new BinHex(lines, budget);
+                if (!hqx.start()) {
+                    begin = lines.begin(); // the line after the banner begins no BinHex file: it may begin another
+                    continue;
+                }
+                InputStream dataFork = hqx.header();
+                handler.file(Encoding.BINHEX, hqx.name, dataFork);
+                drain = drain(dataFork, drain);
+                hqx.finish(drain);
+                begin = null; // the rest of the line with the closing colon begins nothing
+                continue;
+            }
             LineDecoding file =
                     begin.encoding() == Encoding.YENC ? new YDecoding(lines, budget) : new UuDecoding(lines, budget);
             handler.file(begin.encoding(), begin.name(), file);
-            if (drain == null) {
-                drain = new byte[8192];
-            }
-            while (file.read(drain, 0, drain.length) >= 0) {
-                // the rest of the file, through the budget
-            }
+            drain = drain(file, drain);
             // the line that ended the file ("end", "=yend", an empty line, the next file's begin line) or the end of
             // the text: a begin line starts the next file
             begin = file.endedByText ? lines.begin() : null;
         }
+    }
+
+    /** Reads what the handler left of a file, through the budget; returns the buffer (allocated at the first file). */
+    private static byte[] drain(InputStream file, byte[] buffer) throws IOException {
+        byte[] b = buffer == null ? new byte[8192] : buffer;
+        while (file.read(b, 0, b.length) >= 0) {
+            // the rest of the file, through the budget
+        }
+        return b;
     }
 
     /** A line that begins a file, and the file's name (empty when the line gives none). */
@@ -259,7 +323,20 @@ public final class TextFiles {
                 return new Begin(Encoding.UUENCODE, name);
             }
             name = yBegin();
-            return name == null ? null : new Begin(Encoding.YENC, name);
+            if (name != null) {
+                return new Begin(Encoding.YENC, name);
+            }
+            return startsWith(BINHEX_BANNER) ? new Begin(Encoding.BINHEX, "") : null;
+        }
+
+        /** Whether the line holds only blanks (or nothing). */
+        boolean isBlank() {
+            for (int k = 0; k < headLength; k++) {
+                if (head[k] != ' ' && head[k] != '\t') {
+                    return false;
+                }
+            }
+            return length == headLength;
         }
 
         /**
@@ -454,6 +531,261 @@ public final class TextFiles {
             }
             budget.decoded(Encoding.YENC, available);
             return true;
+        }
+    }
+
+    /** One BinHex 4.0 file (see the class description): its decoded bytes, then its header and forks. */
+    private static final class BinHex {
+        private static final String ALPHABET = "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr";
+        /** Each byte's six bits, or -1 for a byte outside the alphabet. */
+        private static final byte[] VALUES = new byte[256];
+        /** CRC-16 CCITT (polynomial 0x1021) of each byte value. */
+        private static final int[] CRC_TABLE = new int[256];
+        /** The run-length marker. */
+        private static final int MARKER = 0x90;
+
+        static {
+            java.util.Arrays.fill(VALUES, (byte) -1);
+            for (int i = 0; i < ALPHABET.length(); i++) {
+                VALUES[ALPHABET.charAt(i)] = (byte) i;
+            }
+            for (int i = 0; i < 256; i++) {
+                int c = i << 8;
+                for (int k = 0; k < 8; k++) {
+                    c = (c & 0x8000) != 0 ? (c << 1) ^ 0x1021 : c << 1;
+                }
+                CRC_TABLE[i] = c & 0xffff;
+            }
+        }
+
+        private final Lines lines;
+        private final Budget budget;
+        /** The bytes the current line decoded to, after the run-length decoding. */
+        private byte[] out = new byte[256];
+
+        private int position;
+        private int available;
+        /** Bits not yet making a byte, and how many. */
+        private int bits;
+
+        private int bitCount;
+        /** The byte a run repeats (-1 before the first), and whether a marker waits for its count. */
+        private int last = -1;
+
+        private boolean marker;
+        /** Whether the closing colon or the end of the text was reached. */
+        private boolean closed;
+        /** The file's name from its header, cut at a NUL and stripped; empty until the header is read. */
+        String name = "";
+
+        private long resourceLength;
+
+        BinHex(Lines lines, Budget budget) {
+            this.lines = lines;
+            this.budget = budget;
+        }
+
+        /**
+         * Reads the lines after the banner up to the first that is not blank: {@code true} (and its bytes decoded) when
+         * it starts with {@code :}, else {@code false} with that line (or the end of the text) current.
+         */
+        boolean start() throws IOException {
+            while (lines.next()) {
+                if (!lines.isBlank()) {
+                    if (lines.headLength == 0 || lines.head[0] != ':') {
+                        return false;
+                    }
+                    decodeLine(1);
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Reads the header; returns the data fork. */
+        InputStream header() throws IOException {
+            int n = next("the header");
+            byte[] h = new byte[1 + n + 1 + 4 + 4 + 2 + 4 + 4];
+            h[0] = (byte) n;
+            for (int k = 1; k < h.length; k++) {
+                h[k] = (byte) next("the header");
+            }
+            int crc = 0;
+            for (byte b : h) {
+                crc = crc(crc, b);
+            }
+            String raw = new String(h, 1, n, StandardCharsets.ISO_8859_1);
+            int nul = raw.indexOf('\0');
+            String given = (nul >= 0 ? raw.substring(0, nul) : raw).strip();
+            if (storedCrc("the header") != crc) {
+                throw broken("the header's CRC does not match");
+            }
+            name = given;
+            int lengths = 1 + n + 1 + 4 + 4 + 2;
+            long dataLength = u32(h, lengths);
+            resourceLength = u32(h, lengths + 4);
+            return new Fork(dataLength, "data fork");
+        }
+
+        /** Reads the resource fork and its CRC, through the budget. */
+        void finish(byte[] buffer) throws IOException {
+            Fork resource = new Fork(resourceLength, "resource fork");
+            while (resource.read(buffer, 0, buffer.length) >= 0) {
+                // checked, not scanned: other systems than the Mac drop it
+            }
+        }
+
+        private BrokenException broken(String what) {
+            return new BrokenException("BinHex file" + (name.isEmpty() ? "" : " \"" + name + "\"") + ": " + what
+                    + " (a broken BinHex file)");
+        }
+
+        private static int crc(int crc, byte b) {
+            return ((crc << 8) ^ CRC_TABLE[((crc >> 8) ^ b) & 0xff]) & 0xffff;
+        }
+
+        private static long u32(byte[] b, int at) {
+            return ((b[at] & 0xffL) << 24)
+                    | ((b[at + 1] & 0xff) << 16)
+                    | ((b[at + 2] & 0xff) << 8)
+                    | (b[at + 3] & 0xff);
+        }
+
+        private int storedCrc(String where) throws IOException {
+            return (next(where) << 8) | next(where);
+        }
+
+        /** The next decoded byte; a {@link BrokenException} naming {@code where} when the file ends before it. */
+        private int next(String where) throws IOException {
+            while (position == available) {
+                if (!more()) {
+                    throw broken("cut short in " + where);
+                }
+            }
+            return out[position++] & 0xff;
+        }
+
+        /** Decodes the next line; {@code false} after the closing colon or at the end of the text. */
+        private boolean more() throws IOException {
+            if (closed || !lines.next()) {
+                closed = true;
+                return false;
+            }
+            decodeLine(0);
+            return true;
+        }
+
+        /** Decodes the current line from {@code at} into {@link #out}, and tells the budget of its bytes. */
+        private void decodeLine(int at) throws IOException {
+            if (lines.length > lines.headLength) {
+                throw broken("a line longer than " + LINE_HEAD + " characters");
+            }
+            position = 0;
+            available = 0;
+            for (int k = at; k < lines.headLength; k++) {
+                int c = lines.head[k] & 0xff;
+                if (c == ':') {
+                    closed = true;
+                    break;
+                }
+                if (c == ' ' || c == '\t') {
+                    continue;
+                }
+                int v = VALUES[c];
+                if (v < 0) {
+                    throw broken(String.format(java.util.Locale.ROOT, "byte 0x%02x is not a BinHex character", c));
+                }
+                bits = (bits << 6) | v;
+                bitCount += 6;
+                if (bitCount >= 8) {
+                    bitCount -= 8;
+                    unpacked((bits >> bitCount) & 0xff);
+                    bits &= (1 << bitCount) - 1;
+                }
+            }
+            budget.decoded(Encoding.BINHEX, available);
+        }
+
+        /** Run-length decodes one byte of the six-bit layer into {@link #out}. */
+        private void unpacked(int b) throws BrokenException {
+            if (marker) {
+                marker = false;
+                if (b == 0) {
+                    put(MARKER);
+                    last = MARKER;
+                } else if (last < 0) {
+                    throw broken("a run with no byte before it");
+                } else {
+                    for (int k = 1; k < b; k++) {
+                        put(last);
+                    }
+                }
+            } else if (b == MARKER) {
+                marker = true;
+            } else {
+                put(b);
+                last = b;
+            }
+        }
+
+        private void put(int b) {
+            if (available == out.length) {
+                out = java.util.Arrays.copyOf(out, out.length * 2);
+            }
+            out[available++] = (byte) b;
+        }
+
+        /** A fork: its bytes, then its CRC, checked when the fork is read to its end. */
+        private final class Fork extends InputStream {
+            private final String what;
+            private long remaining;
+            private int crc;
+            private boolean checked;
+            /** Whether the stored CRC did not match: every later read says so again. */
+            private boolean mismatch;
+
+            Fork(long length, String what) {
+                this.remaining = length;
+                this.what = what;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) {
+                    return 0;
+                }
+                if (remaining == 0) {
+                    if (!checked) {
+                        mismatch = storedCrc("the " + what + "'s CRC") != crc;
+                        checked = true;
+                    }
+                    if (mismatch) {
+                        // again at every read: a reader that took the first for a broken archive inside says so
+                        throw broken("the " + what + "'s CRC does not match");
+                    }
+                    return -1;
+                }
+                while (position == available) {
+                    if (!more()) {
+                        throw broken("cut short in the " + what + " (" + remaining + " bytes missing)");
+                    }
+                }
+                int n = (int) Math.min(Math.min(len, available - position), remaining);
+                System.arraycopy(out, position, b, off, n);
+                for (int k = 0; k < n; k++) {
+                    crc = crc(crc, out[position + k]);
+                }
+                position += n;
+                remaining -= n;
+                return n;
+            }
         }
     }
 

@@ -15,7 +15,7 @@ import org.mailhygiene.api.Verdict;
 /**
  * A message split into {@code message/partial} fragments (RFC 2046 5.2.2) with a program attached (session 48's MIME
  * audit): no fragment holds a whole part, so until session 49 each was clean for the attachment policy, while a client
- * that puts fragments together (Outlook Express) shows the program. A BinHex part likewise.
+ * that puts fragments together (Outlook Express) shows the program. A BinHex part that holds no BinHex file likewise.
  */
 class PartialMessageTest {
 
@@ -46,11 +46,11 @@ class PartialMessageTest {
     }
 
     /**
-     * A BinHex 4.0 part with a program inside was clean for the policy and {@code --builtin} (the walker does not
-     * decode BinHex; clamd does and found EICAR in such a part): now broken MIME, until it is decoded.
+     * A BinHex 4.0 part without a BinHex file in it (no banner line): clamd and BinHex tools may read it otherwise, so it
+     * is broken MIME (until session 50 every BinHex part was, undecoded; {@link BinHexTest} for those decoded).
      */
     @Test
-    void aBinHexPartIsBrokenMime() throws Exception {
+    void aBinHexPartWithoutABinHexFileIsBrokenMime() throws Exception {
         String message = crlf(
                 "From: a@example.org",
                 "MIME-Version: 1.0",
@@ -63,14 +63,13 @@ class PartialMessageTest {
                 "--B",
                 "Content-Type: application/mac-binhex40; name=\"notes.hqx\"",
                 "",
-                "(This file must be converted with BinHex 4.0)",
-                "",
                 ":#@0KCfKPE!\"$4%4&8%0%9%3!!!!!8!!!!!!!!!!!!!!:",
                 "--B--");
         Verdict v = AttachmentPolicyScanner.create().scan(Message.of(ascii(message)));
         assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
         assertThat(v.rules()).extracting(Rule::name).containsExactly(AttachmentPolicyScanner.MIME_BROKEN);
-        assertThat(v.rules().get(0).description()).startsWith("part 2 \"notes.hqx\": BinHex 4.0 (not decoded here");
+        assertThat(v.rules().get(0).description())
+                .startsWith("part 2 \"notes.hqx\": BinHex 4.0 part in which no BinHex file");
     }
 
     @Test

@@ -323,4 +323,26 @@ class SignatureScannerTest {
                 "@@@@"));
         assertThat(SignatureScanner.create().scan(Message.of(clean)).outcome()).isEqualTo(Outcome.CLEAN);
     }
+
+    /**
+     * EICAR BinHex-encoded into a letter's text, or in an {@code application/mac-binhex40} part: clean until session
+     * 50 (the text's BinHex was not looked for, the part was read undecoded); a broken one is never clean.
+     */
+    @Test
+    void eicarInABinHexFileIsInfectedAndABrokenOneUnscannable() throws Exception {
+        byte[] file = eicar().getBytes(StandardCharsets.US_ASCII);
+        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode("eicar.com", file, new byte[0], 3, 64, false);
+        String letter = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\nHere:\r\n\r\n" + hqx;
+        Verdict v = scan(ascii(letter));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules()).extracting(Rule::description).allMatch(d -> d.contains("> BinHex \"eicar.com\""));
+        String part = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: application/mac-binhex40\r\n\r\n" + hqx + "--B--\r\n";
+        assertThat(scan(ascii(part)).outcome()).isEqualTo(Outcome.INFECTED);
+        String broken = org.mailhygiene.scanners.mime.BinHexFixtures.encode(
+                "notes.txt", "words".getBytes(StandardCharsets.US_ASCII), new byte[0], 3, 64, true);
+        assertThatThrownBy(() -> scan(ascii("From: a@example.org\r\n\r\n" + broken)))
+                .isInstanceOf(ScanException.class)
+                .hasMessageContaining("BinHex file \"notes.txt\": the data fork's CRC does not match");
+    }
 }

@@ -94,7 +94,7 @@ class ClamdYEncStreamsTest {
         assertThatThrownBy(() -> scanner().scan(Message.of(many.getBytes(StandardCharsets.US_ASCII))))
                 .isInstanceOfSatisfying(ScanException.class, e -> {
                     assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
-                    assertThat(e.failure().detail()).contains("more than 100 yEnc files");
+                    assertThat(e.failure().detail()).contains("more than 100 yEnc or BinHex files");
                 });
     }
 
@@ -107,5 +107,30 @@ class ClamdYEncStreamsTest {
                         .outcome())
                 .isEqualTo(Outcome.INFECTED);
         assertThat(streams()).hasSize(1);
+    }
+
+    /**
+     * A file BinHex-encoded into a letter's text: clamd does not decode it there (checked with ClamAV 1.4 and a local
+     * signature: found in an {@code application/mac-binhex40} part, not in the same BinHex in a text part), so it is
+     * streamed as the file itself; a broken one cannot be, and the scan is never clean.
+     */
+    @Test
+    void aBinHexFileInTheTextIsStreamedAsItsDataForkAndABrokenOneIsUnscannable() throws Exception {
+        byte[] data = "plain notes\r\n\u0090\u0090\u0090\u0090".getBytes(StandardCharsets.ISO_8859_1);
+        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode("notes.txt", data, new byte[3], 3, 64, false);
+        String m = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\nHere:\r\n\r\n" + hqx + "bye\r\n";
+        assertThat(scanner()
+                        .scan(Message.of(m.getBytes(StandardCharsets.ISO_8859_1)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(streams()).hasSize(2).last().isEqualTo(new String(data, StandardCharsets.ISO_8859_1));
+        String broken =
+                org.mailhygiene.scanners.mime.BinHexFixtures.encode("notes.txt", data, new byte[0], 3, 64, true);
+        String b = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\n" + broken;
+        assertThatThrownBy(() -> scanner().scan(Message.of(b.getBytes(StandardCharsets.ISO_8859_1))))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("BinHex file \"notes.txt\": the data fork's CRC");
+                });
     }
 }

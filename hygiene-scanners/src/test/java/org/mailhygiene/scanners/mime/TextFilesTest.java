@@ -2,6 +2,9 @@ package org.mailhygiene.scanners.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -170,5 +173,116 @@ class TextFilesTest {
                         () -> TextFiles.read(new ByteArrayInputStream(text), budget, (encoding, name, content) -> {}))
                 .hasMessage("stop");
         assertThat(counted).containsExactly(300, 3);
+    }
+
+    /** The data both BinHex fixtures hold: runs (of 'A', of 0x90), a 0x90 0x00 pair, and every byte value. */
+    static byte[] binHexSample() {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(new byte[] {0x4d, 0x5a, (byte) 0x90, 0x00});
+        b.writeBytes("A".repeat(300).getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {(byte) 0x90, (byte) 0x90, (byte) 0x90, (byte) 0x90, (byte) 0x90});
+        b.writeBytes("hello program".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 256; i++) {
+            b.write(i);
+        }
+        return b.toByteArray();
+    }
+
+    private static String resource(String name) throws IOException {
+        try (java.io.InputStream in = TextFilesTest.class.getResourceAsStream("/binhex/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void binHexFilesOfTwoEncodersGiveTheDataForkUnderItsName() throws IOException {
+        String data = new String(binHexSample(), StandardCharsets.ISO_8859_1);
+        for (String fixture : List.of("rle-py.hqx", "rle-perl.hqx")) {
+            assertThat(files("Here it is:\r\n\r\n" + resource(fixture) + "\r\nbye\r\n"))
+                    .as(fixture)
+                    .containsExactly(new Found(TextFiles.Encoding.BINHEX, "Setup Tool.exe", data));
+        }
+    }
+
+    @Test
+    void binHexRoundTrips() {
+        qt().withExamples(300)
+                .forAll(
+                        lists().of(integers().between(0, 255)).ofSizeBetween(0, 700),
+                        integers().between(0, 40),
+                        integers().between(2, 9),
+                        integers().between(1, 200))
+                .checkAssert((values, rsrcLength, minRun, lineLength) -> {
+                    byte[] data = new byte[values.size()];
+                    for (int i = 0; i < data.length; i++) {
+                        // runs and markers are what the run-length coding is about: many of them
+                        int v = values.get(i);
+                        data[i] = (byte) (v < 64 ? 0x90 : v < 128 ? 'A' : v);
+                    }
+                    byte[] rsrc = new byte[rsrcLength];
+                    java.util.Arrays.fill(rsrc, (byte) 0x90);
+                    String text = "before\r\n"
+                            + BinHexFixtures.encode("f" + data.length + ".exe", data, rsrc, minRun, lineLength, false)
+                            + "after\r\n";
+                    try {
+                        assertThat(files(text))
+                                .containsExactly(new Found(
+                                        TextFiles.Encoding.BINHEX,
+                                        "f" + data.length + ".exe",
+                                        new String(data, StandardCharsets.ISO_8859_1)));
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+    }
+
+    @Test
+    void aBrokenBinHexFileSaysWhatIsWrong() {
+        byte[] data = "MZ program".getBytes(StandardCharsets.US_ASCII);
+        String damaged = BinHexFixtures.encode("run.exe", data, new byte[0], 3, 64, true);
+        assertThatThrownBy(() -> files(damaged))
+                .isInstanceOf(TextFiles.BrokenException.class)
+                .hasMessage("BinHex file \"run.exe\": the data fork's CRC does not match (a broken BinHex file)");
+        String good = BinHexFixtures.encode("run.exe", data, new byte[0], 3, 64, false);
+        String cut = good.substring(0, good.length() - 12) + "\r\n";
+        assertThatThrownBy(() -> files(cut))
+                .isInstanceOf(TextFiles.BrokenException.class)
+                .hasMessageStartingWith("BinHex file \"run.exe\": cut short in the data fork");
+        int colon = good.indexOf(':');
+        String wrongCharacter = good.substring(0, colon + 3) + "7" + good.substring(colon + 3);
+        assertThatThrownBy(() -> files(wrongCharacter))
+                .isInstanceOf(TextFiles.BrokenException.class)
+                .hasMessageContaining("byte 0x37 is not a BinHex character");
+        String headerOnly = good.substring(0, good.indexOf(':') + 5) + ":\r\n";
+        assertThatThrownBy(() -> files(headerOnly))
+                .isInstanceOf(TextFiles.BrokenException.class)
+                .hasMessage("BinHex file: cut short in the header (a broken BinHex file)");
+    }
+
+    @Test
+    void aBannerWithoutEncodedLinesBeginsNoFileAndTheTextIsReadOn() throws IOException {
+        String text = "(This file must be converted with BinHex 4.0)\r\n\r\nas the old tool said\r\n"
+                + "(This file must be converted with BinHex 4.0)\r\n"
+                + "begin 644 cat.txt\r\n#0V%T\r\n`\r\nend\r\n";
+        assertThat(files(text)).containsExactly(new Found(TextFiles.Encoding.UUENCODE, "cat.txt", "Cat"));
+    }
+
+    @Test
+    void binHexBytesAreCountedAfterTheRunLengthDecoding() {
+        byte[] zeros = new byte[100_000];
+        String text = BinHexFixtures.encode("z.bin", zeros, new byte[0], 3, 64, false);
+        assertThat(text.length()).as("runs of 255 in 3 bytes").isLessThan(2_000);
+        long[] counted = {0};
+        TextFiles.Budget budget = (encoding, bytes) -> {
+            counted[0] += bytes;
+            if (counted[0] > 50_000) {
+                throw new TextFiles.LimitException("over 50000");
+            }
+        };
+        assertThatThrownBy(() -> TextFiles.read(
+                        new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)),
+                        budget,
+                        (encoding, name, content) -> content.transferTo(java.io.OutputStream.nullOutputStream())))
+                .isInstanceOf(TextFiles.LimitException.class);
     }
 }
