@@ -50,7 +50,8 @@ import org.mailhygiene.internal.Checks;
  * {@value #MAX_SIGNATURE_DEPTH} inside one another ({@link MimeFinding.Kind#DEPTH_LIMIT} beyond); one that starts as a
  * signature but cannot be read is a leaf and a {@link MimeFinding.Kind#SMIME_UNREADABLE} limit. Encrypted S/MIME
  * messages and detached signatures are leaves, as before. A leaf named {@code .eml} ({@link #isAttachedMessage}), which
- * Outlook and Thunderbird open as a message whatever its declared type, is handed to {@link PartVisitor#leaf} and then,
+ * Outlook and Thunderbird open as a message whatever its declared type, or of another {@code message/*} type that
+ * CPython's {@code email} package parses as a message ({@code message/x-foo}), is handed to {@link PartVisitor#leaf} and then,
  * when its decoded content starts with a header field, entered and walked as an encapsulated message. A container that carries a base64 or quoted-printable
  * encoding (forbidden, but used to evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
  * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding; a walker built with
@@ -104,9 +105,12 @@ public final class MimeWalker {
      * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment, and a
      * {@code message/news} part is walked as a message; 4 since a leaf named {@code .eml} is walked as a message too,
      * a boundary given twice with different values is a {@link MimeFinding.Kind#CONFLICTING_HEADER} and a delimiter
-     * line after the close delimiter an {@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}.
+     * line after the close delimiter an {@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}; 5 since a leaf of another
+     * {@code message/*} type ({@code message/x-foo}, {@code message/disposition-notification}; not
+     * {@code message/partial}, {@code message/external-body} or a delivery status) is walked as a message too when
+     * its content starts as one ({@link #isAttachedMessage}).
      */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
@@ -484,7 +488,13 @@ public final class MimeWalker {
      * Whether a leaf is a message attached as a file, which the walker also walks as a message: one of its file names
      * ({@link PartInfo#fileName}, {@link PartInfo#otherNames}) ends in {@code .eml} (case ignored, blanks around it
      * stripped), whatever its declared type: Outlook and Thunderbird open such a file as a message, and show the
-     * attachments inside. {@code .msg} is Outlook's own binary format, not walked. Stateless.
+     * attachments inside. {@code .msg} is Outlook's own binary format, not walked. Also a {@code message/*} type other
+     * than those walked as containers ({@link #isEncapsulatedMessage}) and those that hold no message
+     * ({@code message/partial}, a fragment; {@code message/external-body}, whose body is the header of content kept
+     * elsewhere; {@code message/delivery-status} and {@code message/global-delivery-status}, blocks of fields):
+     * CPython's {@code email} package parses every other {@code message/*} part ({@code message/x-foo},
+     * {@code message/disposition-notification}, ...) as an encapsulated message and shows the attachments inside.
+     * Text parts are not: no mail client reads a {@code text/plain} part without such a name as a message. Stateless.
      *
      * @param info what is known of the entity
      * @return whether the walker walks it as a message after handing it over as a leaf
@@ -494,10 +504,23 @@ public final class MimeWalker {
         if (info.isContainer()) {
             return false;
         }
+        if (isOtherMessageType(info.mimeType())) {
+            return true;
+        }
         if (info.fileName().filter(MimeWalker::emlName).isPresent()) {
             return true;
         }
         return info.otherNames().stream().anyMatch(MimeWalker::emlName);
+    }
+
+    /** A {@code message/*} type that is neither a container the walker walks nor one that holds no message. */
+    private static boolean isOtherMessageType(String mimeType) {
+        return mimeType.startsWith("message/")
+                && !isEncapsulatedMessage(mimeType)
+                && !mimeType.equals("message/partial")
+                && !mimeType.equals("message/external-body")
+                && !mimeType.equals("message/delivery-status")
+                && !mimeType.equals("message/global-delivery-status");
     }
 
     private static boolean emlName(String name) {

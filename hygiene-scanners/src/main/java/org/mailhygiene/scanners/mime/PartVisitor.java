@@ -13,7 +13,8 @@ public interface PartVisitor {
 
     /**
      * A leaf entity (anything but {@code multipart/*} and {@code message/rfc822}) with its decoded body. A leaf named
-     * {@code .eml} may be {@linkplain #enter entered} after this call and walked as a message too. The stream
+     * {@code .eml} or of another {@code message/*} type ({@link MimeWalker#isAttachedMessage}) may be
+     * {@linkplain #enter entered} after this call and walked as a message too. The stream
      * delivers the body with the transfer encoding removed (base64, quoted-printable, uuencode; 7bit, 8bit and binary
      * pass through), and ends early when the walker's decoded-bytes limit is reached. It is closed by the walker; the
      * visitor may read as much or as little of it as it likes.
@@ -28,7 +29,8 @@ public interface PartVisitor {
 
     /**
      * A container ({@code multipart/*}, {@code message/rfc822}, an opaque S/MIME signature whose content was read, or
-     * a leaf named {@code .eml} that starts as a message, after its {@link #leaf} call: see
+     * a leaf named {@code .eml} or of another {@code message/*} type that starts as a message, after its
+     * {@link #leaf} call: see
      * {@link MimeWalker#isAttachedMessage}) is about to be entered. By default every container is entered.
      *
      * @param part what is known about the container

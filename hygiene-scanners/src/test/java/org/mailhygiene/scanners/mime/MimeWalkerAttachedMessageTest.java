@@ -159,6 +159,65 @@ class MimeWalkerAttachedMessageTest {
 
     @Test
     void theWalkersVersionNamesTheChange() {
-        assertThat(MimeWalker.defaults().toString()).contains("version=4");
+        assertThat(MimeWalker.defaults().toString()).contains("version=5");
+    }
+
+    /** A message under {@code partHeaders} (not encoded), as the second part of a forward. */
+    private static byte[] forwardAsSent(String partHeaders, String content) {
+        return ascii(crlf(
+                "From: x@example.org",
+                "Subject: fwd",
+                "MIME-Version: 1.0",
+                "Content-Type: multipart/mixed; boundary=\"OUT\"",
+                "",
+                "--OUT",
+                "Content-Type: text/plain",
+                "",
+                "forwarded",
+                "--OUT",
+                partHeaders,
+                "",
+                content,
+                "--OUT--"));
+    }
+
+    /**
+     * CPython's email package parses every message/* part but a delivery status as a message (session 50): a program
+     * and EICAR in a message/x-foo part were clean for --builtin and the attachment policy, and found by clamd.
+     */
+    @Test
+    void aPartOfAnotherMessageTypeIsWalkedAsAMessage() throws Exception {
+        for (String type : List.of("message/x-foo", "message/unknown", "message/disposition-notification")) {
+            byte[] message = forwardAsSent("Content-Type: " + type, inner());
+            List<MimeFinding> findings = new ArrayList<>();
+            assertThat(walk(message, findings))
+                    .as(type)
+                    .contains("enter 2", "2.1.2=application/octet-stream 64", "2.1.3=application/octet-stream 68");
+            assertThat(findings).as(type).isEmpty();
+            assertThat(SignatureScanner.create().scan(Message.of(message)).outcome())
+                    .as(type)
+                    .isEqualTo(Outcome.INFECTED);
+            assertThat(AttachmentPolicyScanner.create()
+                            .scan(Message.of(message))
+                            .rules())
+                    .as(type)
+                    .extracting(Rule::description)
+                    .anyMatch(d -> d.contains("run.exe"));
+        }
+    }
+
+    @Test
+    void messageTypesThatHoldNoMessageAndTextPartsStayLeaves() throws IOException {
+        for (String headers : List.of(
+                "Content-Type: message/delivery-status",
+                "Content-Type: message/global-delivery-status",
+                "Content-Type: message/external-body; access-type=\"local-file\"; name=\"/tmp/x\"",
+                "Content-Type: text/plain")) {
+            List<String> seen = walk(forwardAsSent(headers, inner()), new ArrayList<>());
+            assertThat(seen).as(headers).hasSize(2).noneMatch(s -> s.startsWith("enter"));
+        }
+        // a message/x-foo part whose content does not start as a message: a leaf
+        List<String> seen = walk(forwardAsSent("Content-Type: message/x-foo", "just words\r\n"), new ArrayList<>());
+        assertThat(seen).containsExactly("1=text/plain 9", "2=message/x-foo 12");
     }
 }
