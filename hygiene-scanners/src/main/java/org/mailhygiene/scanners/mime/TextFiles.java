@@ -416,8 +416,17 @@ public final class TextFiles {
         }
     }
 
+    /** A stream that reads in bulk: a single byte is read as a bulk read of one. */
+    private abstract static class BulkStream extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** A file decoded line by line from a text as it is read: {@link #fill} decodes the next line. */
-    private abstract static class LineDecoding extends InputStream {
+    private abstract static class LineDecoding extends BulkStream {
         final Lines lines;
         final Budget budget;
         final byte[] decoded;
@@ -435,12 +444,6 @@ public final class TextFiles {
 
         /** Decodes the next line into {@link #decoded}; {@code false} (and {@link #ended}) at the file's end. */
         abstract boolean fill() throws IOException;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
@@ -736,7 +739,7 @@ public final class TextFiles {
         }
 
         /** A fork: its bytes, then its CRC, checked when the fork is read to its end. */
-        private final class Fork extends InputStream {
+        private final class Fork extends BulkStream {
             private final String what;
             private long remaining;
             private int crc;
@@ -747,12 +750,6 @@ public final class TextFiles {
             Fork(long length, String what) {
                 this.remaining = length;
                 this.what = what;
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override

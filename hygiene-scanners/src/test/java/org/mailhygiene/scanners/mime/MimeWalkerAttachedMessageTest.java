@@ -60,22 +60,7 @@ class MimeWalkerAttachedMessageTest {
 
     /** A forward with {@code attachment} as its second part, under the given headers, base64-encoded. */
     private static byte[] forward(String partHeaders, byte[] attachment) {
-        return ascii(crlf(
-                "From: x@example.org",
-                "Subject: fwd",
-                "MIME-Version: 1.0",
-                "Content-Type: multipart/mixed; boundary=\"OUT\"",
-                "",
-                "--OUT",
-                "Content-Type: text/plain",
-                "",
-                "forwarded",
-                "--OUT",
-                partHeaders,
-                "Content-Transfer-Encoding: base64",
-                "",
-                base64(attachment),
-                "--OUT--"));
+        return forwardAsSent(partHeaders + "\r\nContent-Transfer-Encoding: base64", base64(attachment));
     }
 
     private static List<String> walk(byte[] message, List<MimeFinding> findings) throws IOException {
