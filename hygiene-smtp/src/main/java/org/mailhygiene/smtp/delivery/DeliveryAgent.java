@@ -652,11 +652,12 @@ public final class DeliveryAgent implements AutoCloseable {
     /**
      * Runs one pass now over every due message and waits for it to finish.
      *
-     * @return how many messages were processed
+     * @return how many messages were processed: a message put on hold after the pass looked at it, and so left alone,
+     *     is not counted (until session 50 it was)
      * @throws InterruptedException if interrupted while waiting
      */
     public int runDue() throws InterruptedException {
-        List<Future<?>> futures = new ArrayList<>();
+        List<Future<Boolean>> futures = new ArrayList<>();
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
             if (m.held()
@@ -675,14 +676,17 @@ public final class DeliveryAgent implements AutoCloseable {
                 throw e;
             }
         }
-        for (Future<?> f : futures) {
+        int processed = 0;
+        for (Future<Boolean> f : futures) {
             try {
-                f.get();
+                if (f.get()) {
+                    processed++;
+                }
             } catch (ExecutionException e) {
                 LOG.error("delivery task failed", e.getCause());
             }
         }
-        return futures.size();
+        return processed;
     }
 
     private void tick() {
@@ -722,14 +726,24 @@ public final class DeliveryAgent implements AutoCloseable {
         wake(untilNextDue(clock.instant(), slotsFull));
     }
 
-    private void runOne(QueueId id) {
+    /**
+     * One pass over one message the caller marked in flight and took a slot for.
+     *
+     * @return whether the message was processed (a failed pass counts: it was tried); {@code false} when it left the
+     *     queue, was put on hold or is no longer due (another pass tried it) since the pass looked at it
+     */
+    private boolean runOne(QueueId id) {
         try {
             QueuedMessage m = known.get(id);
             // Read again now that this task owns it: a hold carried out after the pass looked at the queue (while it
-            // waited for a slot) is seen here; until session 49 the pass delivered the message said to be on hold.
-            if (m != null && !m.held()) {
-                process(m);
+            // waited for a slot) is seen here; until session 49 the pass delivered the message said to be on hold. So
+            // is an attempt another pass made meanwhile, after which the message waits for its next retry.
+            Instant now = clock.instant();
+            if (m == null || m.held() || !isDue(m, now) || held(m, now)) {
+                return false;
             }
+            process(m);
+            return true;
         } catch (IOException | RuntimeException e) {
             holdUntil.put(id, clock.instant().plus(pollInterval));
             RepeatedFailures.Decision d = processingFailures.record(RepeatedFailures.describe(e));
@@ -751,6 +765,7 @@ public final class DeliveryAgent implements AutoCloseable {
                                         + " in full; those at DEBUG; `hygiene queue list` shows them)",
                         e);
             }
+            return true; // tried: its failure is logged and it is retried
         } finally {
             inFlight.remove(id);
             slots.release();
