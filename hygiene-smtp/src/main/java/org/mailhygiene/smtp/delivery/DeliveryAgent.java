@@ -430,7 +430,12 @@ public final class DeliveryAgent implements AutoCloseable {
         /** Released from hold ({@link QueueRequests.Action#RELEASE}): its pending recipients are due at once. */
         RELEASED,
         /** Asked to release a message that was not on hold: nothing was changed. */
-        NOT_HELD
+        NOT_HELD,
+        /**
+         * Asked to delete a message the agent does not hold whose spool file is damaged (it ends before its commit
+         * mark, or it cannot be read; {@code hygiene queue list} shows it as damaged): the file was deleted.
+         */
+        DELETED_DAMAGED
     }
 
     /**
@@ -555,6 +560,13 @@ public final class DeliveryAgent implements AutoCloseable {
     private Removal removeOwned(QueueId id, QueueRequests.Action action) throws IOException {
         QueuedMessage m = known.get(id);
         if (m == null) {
+            // a damaged file the node never loaded, which 'hygiene queue list' shows: until session 50 a delete
+            // answered 'not in the queue' and left it
+            if (action == QueueRequests.Action.DELETE
+                    && (spool.discardUnreadable(id) || spool.discardUncommitted(id))) {
+                LOG.warn("{}: damaged spool file deleted by the administrator", id);
+                return Removal.DELETED_DAMAGED;
+            }
             return Removal.ABSENT;
         }
         if (action == QueueRequests.Action.HOLD || action == QueueRequests.Action.RELEASE) {

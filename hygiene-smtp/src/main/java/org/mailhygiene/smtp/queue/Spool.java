@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.internal.Durations;
@@ -526,6 +528,38 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Removes a message's file that {@link #get} cannot read (not a spool file, a checksum that no longer matches, a
+     * record that does not parse), at an administrator's request ({@code hygiene queue delete} on a stopped node, of a
+     * file {@code hygiene queue list} shows as damaged), and forces the directory, as {@link #discard} does. A file
+     * that reads, one being stored, a spare and a missing one are left alone, and so is one the process may not read.
+     *
+     * @param id the message
+     * @return {@code true} if such a file was removed
+     * @throws IOException if it could not be deleted or the directory not forced
+     * @throws IllegalStateException if the spool is closed
+     */
+    public boolean discardUnreadable(QueueId id) throws IOException {
+        ensureOpen();
+        if (writing.contains(id) || spareIds.contains(id)) {
+            return false;
+        }
+        try {
+            get(id);
+            return false;
+        } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+            return false;
+        } catch (IOException e) {
+            // damaged: removed below
+        }
+        boolean was = Files.deleteIfExists(file(id));
+        if (was) {
+            LOG.warn("spool file {} deleted by the administrator: it could not be read", file(id));
+            DurableFiles.forceDirectory(queue);
+        }
+        return was;
+    }
+
+    /**
      * Reads one message's current record.
      *
      * @param id the message
@@ -806,7 +840,8 @@ public final class Spool implements AutoCloseable {
     /**
      * Reads a spool's messages without opening it (no lock, nothing changed), for {@code hygiene queue list} while the
      * node runs: every committed file in {@code queue/} and in {@code incoming/} (handed over, not yet picked up).
-     * Files being written, spare files and damaged files are skipped.
+     * Files being written, spare files and damaged files are skipped. Holds every message in memory: a list of a large
+     * queue uses {@link #inspect(Path, Consumer, Consumer)}.
      *
      * @param spoolDirectory the spool's directory
      * @return the messages in id order, each with its latest recipient states
@@ -814,27 +849,110 @@ public final class Spool implements AutoCloseable {
      */
     public static List<QueuedMessage> inspect(Path spoolDirectory) throws IOException {
         List<QueuedMessage> out = new ArrayList<>();
-        for (Path dir : List.of(spoolDirectory.resolve("queue"), Incoming.directory(spoolDirectory))) {
-            if (!Files.isDirectory(dir) && !dir.endsWith("queue")) {
-                continue;
-            }
-            for (QueueId id : Incoming.ids(dir)) {
-                Path f = dir.resolve(id.value() + SUFFIX);
-                try {
-                    SpoolFile.Contents c = SpoolFile.read(f);
-                    if (c != null) {
-                        QueuedMessage m = RecordCodec.decodeQueued(c.record(), f, f, c.contentOffset());
-                        out.add(m);
-                    }
-                } catch (NoSuchFileException e) {
-                    // delivered meanwhile
-                } catch (IOException e) {
-                    LOG.debug("skipping {}: {}", f, e.getMessage());
-                }
-            }
-        }
-        out.sort((a, b) -> a.id().compareTo(b.id()));
+        inspect(spoolDirectory, out::add, d -> {});
         return out;
+    }
+
+    /**
+     * How long after its last write a file that ends before its commit mark is taken for one being stored at the
+     * moment by {@link #inspect(Path, Consumer, Consumer)}, not for a damaged one. A store writes a whole message
+     * received before it starts, so it lasts well under this.
+     */
+    static final Duration STORING = Duration.ofMinutes(1);
+
+    /**
+     * Reads a spool's messages one at a time without opening it (no lock, nothing changed), for {@code hygiene queue
+     * list}, running node or not: every file in {@code queue/} and in {@code incoming/} (handed over, not yet picked
+     * up), in id order, which is arrival order. Only the file names are held in memory (to order them, about a hundred
+     * bytes per message); each message is handed to {@code messages} as soon as it is read and not kept, so memory does
+     * not grow with the messages' size or number of recipients, and the first message comes as soon as the directories
+     * are listed.
+     *
+     * <p>A file that holds no message the node delivers, and that the node's recovery has not set aside yet, is handed
+     * to {@code damaged} in its place in the order: a file that is not a spool file, whose checksum or record does not
+     * read, or that ends before its commit mark (a crash while it was stored, or a committed file cut short) and was
+     * last written {@link #STORING} ago or more; one written to since then is taken for a store in progress and skipped,
+     * as are empty (spare) files and files deleted while the listing runs.
+     *
+     * @param spoolDirectory the spool's directory
+     * @param messages receives each message, with its latest recipient states
+     * @param damaged receives each damaged file
+     * @throws IOException if {@code spoolDirectory/queue} cannot be read, or a spool file cannot be read for lack of
+     *     permission (every file would look damaged)
+     */
+    public static void inspect(
+            Path spoolDirectory, Consumer<QueuedMessage> messages, Consumer<DamagedSpoolFile> damaged)
+            throws IOException {
+        Objects.requireNonNull(messages, "messages");
+        Objects.requireNonNull(damaged, "damaged");
+        Path queued = spoolDirectory.resolve("queue");
+        Path handed = Incoming.directory(spoolDirectory);
+        List<QueueId> inQueue = Incoming.ids(queued);
+        List<QueueId> inHanded = Incoming.ids(handed);
+        java.time.Instant storingSince = java.time.Instant.now().minus(STORING);
+        int i = 0;
+        int j = 0;
+        while (i < inQueue.size() || j < inHanded.size()) {
+            boolean fromQueue = j >= inHanded.size()
+                    || (i < inQueue.size() && inQueue.get(i).compareTo(inHanded.get(j)) <= 0);
+            QueueId id = fromQueue ? inQueue.get(i++) : inHanded.get(j++);
+            inspectOne((fromQueue ? queued : handed).resolve(id.value() + SUFFIX), id, storingSince, messages, damaged);
+        }
+    }
+
+    private static void inspectOne(
+            Path f,
+            QueueId id,
+            java.time.Instant storingSince,
+            Consumer<QueuedMessage> messages,
+            Consumer<DamagedSpoolFile> damaged)
+            throws IOException {
+        try {
+            SpoolFile.Contents c = SpoolFile.read(f);
+            if (c != null) {
+                QueuedMessage m;
+                try {
+                    m = decode(c, f);
+                } catch (IOException e) {
+                    damaged.accept(new DamagedSpoolFile(id, f, c.fileLength(), withoutPath(e, f)));
+                    return;
+                }
+                messages.accept(m);
+                return;
+            }
+            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+            if (a.size() > 0 && a.lastModifiedTime().toInstant().isBefore(storingSince)) {
+                damaged.accept(new DamagedSpoolFile(
+                        id,
+                        f,
+                        a.size(),
+                        "ends before its commit mark (a receipt a crash cut short, never acknowledged with 250, or a"
+                                + " damaged file)"));
+            }
+        } catch (NoSuchFileException e) {
+            // delivered meanwhile
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            long size;
+            try {
+                size = Files.size(f);
+            } catch (IOException gone) {
+                return; // deleted meanwhile (or unreadable with its directory): nothing to name
+            }
+            damaged.accept(new DamagedSpoolFile(id, f, size, withoutPath(e, f)));
+        }
+    }
+
+    /** An exception's message without the file's name in front, which a damaged file's line names already. */
+    private static String withoutPath(IOException e, Path f) {
+        String text = String.valueOf(e.getMessage());
+        String name = f.toString();
+        if (text.startsWith(name) && text.length() > name.length() + 1) {
+            text = text.substring(name.length() + (text.charAt(name.length()) == ':' ? 1 : 0))
+                    .strip();
+        }
+        return text;
     }
 
     /**
@@ -894,7 +1012,7 @@ public final class Spool implements AutoCloseable {
         DurableFiles.moveAtomic(p, p.resolveSibling(p.getFileName() + ".corrupt"));
     }
 
-    private QueuedMessage decode(SpoolFile.Contents c, Path file) throws IOException {
+    private static QueuedMessage decode(SpoolFile.Contents c, Path file) throws IOException {
         QueuedMessage m = RecordCodec.decodeQueued(c.record(), file, file, c.contentOffset());
         if (m.size() != c.contentLength()) {
             throw new IOException(file + " holds " + c.contentLength() + " message bytes, its record says " + m.size());

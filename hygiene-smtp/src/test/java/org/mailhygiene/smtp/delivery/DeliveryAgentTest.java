@@ -2279,6 +2279,40 @@ class DeliveryAgentTest {
             assertThat(agent.remove(m.id(), QueueRequests.Action.DELETE).get()).isEqualTo(DeliveryAgent.Removal.ABSENT);
         }
 
+        /**
+         * A spool file the agent never loaded that holds no message (cut short before its commit mark, or one whose
+         * checksum no longer matches: {@code hygiene queue list} shows both as damaged) is deleted by a delete request
+         * to the running node; a bounce or hold of it changes nothing. Until session 50 the delete answered 'not in the
+         * queue' and left the file.
+         */
+        @Test
+        void aDeleteRemovesADamagedSpoolFileTheAgentDoesNotHold() throws Exception {
+            agent = agentBuilder(router()).build();
+            QueuedMessage cut = store("a@x.org", "b@y.org");
+            QueuedMessage flipped = store("a@x.org", "c@y.org");
+            agent.close(); // a node that started before the damage: it does not hold these two
+            agent = agentBuilder(router()).build();
+            Path cutFile = dir.resolve("spool/queue/" + cut.id().value() + ".q");
+            byte[] whole = java.nio.file.Files.readAllBytes(cutFile);
+            java.nio.file.Files.write(cutFile, java.util.Arrays.copyOf(whole, whole.length - 10));
+            Path flippedFile = dir.resolve("spool/queue/" + flipped.id().value() + ".q");
+            byte[] bytes = java.nio.file.Files.readAllBytes(flippedFile);
+            bytes[bytes.length / 2] ^= 1;
+            java.nio.file.Files.write(flippedFile, bytes);
+
+            assertThat(agent.remove(cut.id(), QueueRequests.Action.BOUNCE).get())
+                    .isEqualTo(DeliveryAgent.Removal.ABSENT);
+            assertThat(cutFile).exists();
+            assertThat(agent.remove(cut.id(), QueueRequests.Action.DELETE).get())
+                    .isEqualTo(DeliveryAgent.Removal.DELETED_DAMAGED);
+            assertThat(agent.remove(flipped.id(), QueueRequests.Action.DELETE).get())
+                    .isEqualTo(DeliveryAgent.Removal.DELETED_DAMAGED);
+            assertThat(cutFile).doesNotExist();
+            assertThat(flippedFile).doesNotExist();
+            assertThat(agent.remove(cut.id(), QueueRequests.Action.DELETE).get())
+                    .isEqualTo(DeliveryAgent.Removal.ABSENT);
+        }
+
         @Test
         void aBounceReturnsTheRecipientsNotYetDeliveredWithTheirLastError() throws Exception {
             agent = agentBuilder(router()).build();
