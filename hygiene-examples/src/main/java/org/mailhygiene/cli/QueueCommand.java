@@ -49,7 +49,7 @@ public final class QueueCommand implements Command {
     public String usage() {
         return """
                 usage: hygiene queue list --data DIR [--json]
-                       hygiene queue flush --data DIR
+                       hygiene queue flush --data DIR [--json] [--wait DURATION] [ID...]
                        hygiene queue delete --data DIR [--json] [--wait DURATION] ID... | --all
                        hygiene queue bounce --data DIR [--json] [--wait DURATION] ID... | --all
                        hygiene queue hold --data DIR [--json] [--wait DURATION] ID... | --all
@@ -61,7 +61,9 @@ public final class QueueCommand implements Command {
                           'on hold since TIME' after the sender of a message on hold; printed as each is
                           read; a damaged spool file in its place, as 'ID  damaged: REASON'
                   flush   ask the node to retry every deferred recipient now (a running node does so within a
-                          second, a stopped one at its next start); messages on hold stay on hold
+                          second, a stopped one at its next start); messages on hold stay on hold. With IDs
+                          (Postfix's postqueue -i), only those messages, and the command waits for the node's
+                          answer as delete does; a message being delivered is retried when that attempt ends
                   delete  remove messages from the queue, with no notice to anyone (Postfix's postsuper -d), or a
                           damaged spool file 'list' shows
                   bounce  return messages to their senders now: one bounce per message reports every recipient not
@@ -88,9 +90,9 @@ public final class QueueCommand implements Command {
                   --data DIR        the node's data directory (required)
                   --all             every queued message (delete, bounce, hold; release: every held one), instead
                                     of IDs
-                  --wait DURATION   how long delete, bounce, hold and release wait for a running node's answer
-                                    (default 30s)
-                  --json            one JSON object per message (list, delete, bounce, hold, release)
+                  --wait DURATION   how long delete, bounce, hold, release and flush ID... wait for a running
+                                    node's answer (default 30s)
+                  --json            one JSON object per message (list, delete, bounce, hold, release, flush ID...)
                   -h, --help        show this help
 
                 exit status: 0 done; 2 wrong directory, an ID not in the queue, or other error; 3 a running node
@@ -141,7 +143,7 @@ public final class QueueCommand implements Command {
                     wait = MilterCommand.duration(args.get(i), "--wait");
                 }
                 default -> {
-                    if (!removal || a.startsWith("-")) {
+                    if ((!removal && !sub.equals("flush")) || a.startsWith("-")) {
                         throw new UsageException("unknown argument '" + a + "'");
                     }
                     ids.add(a);
@@ -151,17 +153,26 @@ public final class QueueCommand implements Command {
         if (data == null) {
             throw new UsageException("--data DIR is required");
         }
-        if (!removal && (all || wait != DEFAULT_WAIT)) {
-            throw new UsageException((all ? "--all" : "--wait") + " is for delete, bounce, hold and release");
+        // flush ID... retries those messages now (Postfix's postqueue -i), through the node as a delete is
+        boolean named = removal || (sub.equals("flush") && !ids.isEmpty());
+        if (sub.equals("flush") && all) {
+            throw new UsageException("--all is for delete, bounce, hold and release ('hygiene queue flush' without IDs"
+                    + " retries every deferred message)");
         }
-        if (sub.equals("flush") && json) {
-            throw new UsageException("--json is for list, delete, bounce, hold and release");
+        if (!named && (all || wait != DEFAULT_WAIT)) {
+            throw new UsageException(
+                    all
+                            ? "--all is for delete, bounce, hold and release"
+                            : "--wait is for delete, bounce, hold, release and flush ID...");
+        }
+        if (sub.equals("flush") && json && !named) {
+            throw new UsageException("--json is for list, delete, bounce, hold, release and flush ID...");
         }
         if (removal && all == !ids.isEmpty()) {
             throw new UsageException(sub + " needs message IDs or --all" + (all ? ", not both" : ""));
         }
         String problem = DataDirectory.problem(data);
-        if (problem == null && removal) {
+        if (problem == null && named) {
             problem = DataDirectory.writeProblem(data);
         }
         if (problem != null) {
@@ -187,7 +198,7 @@ public final class QueueCommand implements Command {
         }
         Path spool = data.resolve("spool");
         try {
-            if (removal) {
+            if (named) {
                 QueueRequests.Action action = QueueRequests.Action.valueOf(sub.toUpperCase(Locale.ROOT));
                 return remove(spool, action, new ArrayList<>(parsed), wait, json, io);
             }
@@ -332,12 +343,16 @@ public final class QueueCommand implements Command {
             spool.update(
                     hold
                             ? m.get().withHeldSince(Optional.of(java.time.Instant.now()))
-                            : m.get()
-                                    .withHeldSince(Optional.empty())
-                                    .withRecipients(m.get().recipients().stream()
-                                            .map(r -> r.status() == RecipientState.Status.PENDING ? r.dueNow() : r)
-                                            .toList()));
+                            : m.get().withHeldSince(Optional.empty()).withPendingDueNow());
             return hold ? "held" : "released";
+        }
+        if (action == QueueRequests.Action.FLUSH) {
+            if (m.get().held()) {
+                return "held";
+            }
+            // forced to the spool: its pending recipients are due at the node's next start
+            spool.update(m.get().withPendingDueNow());
+            return "flushed";
         }
         if (action == QueueRequests.Action.DELETE || m.get().envelope().hasNullSender()) {
             return spool.discard(id) ? "deleted" : "absent";
@@ -421,7 +436,11 @@ public final class QueueCommand implements Command {
         io.err()
                 .println("hygiene queue: the node took the " + verb + " request and had not finished within "
                         + Durations.format(wait) + ": " + which + " "
-                        + (action.removes() ? "removed" : action == QueueRequests.Action.HOLD ? "held" : "released")
+                        + (action.removes()
+                                ? "removed"
+                                : action == QueueRequests.Action.HOLD
+                                        ? "held"
+                                        : action == QueueRequests.Action.FLUSH ? "retried" : "released")
                         + " when the attempt in progress ends, and no new attempt starts (see hygiene queue list)");
         return EXIT_IN_PROGRESS;
     }
@@ -467,7 +486,13 @@ public final class QueueCommand implements Command {
                     text = "returned without a bounce: no recipient it had left asked for failure notices"
                             + " (NOTIFY=NEVER), so no one is told; "
                             + (running ? "it left the queue" : "it leaves the queue at the node's next start");
-                case "held" -> text = "on hold: no delivery until 'hygiene queue release'";
+                case "held" ->
+                    text = (action == QueueRequests.Action.FLUSH ? "on hold, not flushed: " : "on hold: ")
+                            + "no delivery until 'hygiene queue release'";
+                case "flushed" ->
+                    text = running
+                            ? "flushed: its deferred recipients are retried now"
+                            : "flushed: its deferred recipients are tried when the node starts";
                 case "released" ->
                     text = running
                             ? "released: delivered at the next pass"
@@ -520,7 +545,8 @@ public final class QueueCommand implements Command {
                                                                 "absent",
                                                                 "held",
                                                                 "released",
-                                                                "not_held")
+                                                                "not_held",
+                                                                "flushed")
                                                         .contains(result)
                                                 ? result
                                                 : "error")

@@ -208,6 +208,52 @@ class QueueListCommandTest {
         }
     }
 
+    /**
+     * {@code queue flush ID} on a stopped node (Postfix's {@code postqueue -i}): the message's deferred recipients are
+     * recorded as due, so the node tries them at its start, whatever their retry time; a held message stays held.
+     * Until session 50 'flush' took no ids ('unknown argument').
+     */
+    @Test
+    void flushOfOneMessageOnAStoppedNodeMakesItsDeferredRecipientsDue() throws Exception {
+        Instant later = Instant.now().plus(Duration.ofHours(1));
+        try (Spool spool = Spool.builder(dir.resolve("spool")).spareFiles(0).build()) {
+            for (QueuedMessage m : stored) {
+                spool.update(m.withRecipient(
+                        m.recipients().get(0).address(), r -> r.deferred("451 4.3.0 try later", later)));
+            }
+        }
+        assertThat(Run.main("queue", "hold", "--data", dir.toString(), id(2)).status())
+                .isZero();
+
+        Run flush = Run.main("queue", "flush", "--data", dir.toString(), id(0), id(2));
+        assertThat(flush.out())
+                .isEqualTo(id(0) + " flushed: its deferred recipients are tried when the node starts\n" + id(2)
+                        + " on hold, not flushed: no delivery until 'hygiene queue release'\n");
+        assertThat(flush.status()).isZero();
+        try (Spool spool = Spool.builder(dir.resolve("spool")).spareFiles(0).build()) {
+            assertThat(spool.get(stored.get(0).id())
+                            .orElseThrow()
+                            .recipients()
+                            .get(0)
+                            .nextAttempt())
+                    .isEmpty();
+            assertThat(spool.get(stored.get(1).id())
+                            .orElseThrow()
+                            .recipients()
+                            .get(0)
+                            .nextAttempt())
+                    .contains(later);
+            assertThat(spool.get(stored.get(2).id())
+                            .orElseThrow()
+                            .recipients()
+                            .get(0)
+                            .nextAttempt())
+                    .contains(later);
+        }
+        assertThat(Run.main("queue", "flush", "--data", dir.toString(), "--all").err())
+                .contains("--all is for delete, bounce, hold and release");
+    }
+
     /** A file cut short that was written to a moment ago may be a message being stored now: it is not listed. */
     @Test
     void aFileCutShortAndJustWrittenIsTakenForAStoreInProgress() throws Exception {

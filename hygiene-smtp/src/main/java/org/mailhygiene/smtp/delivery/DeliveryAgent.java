@@ -435,7 +435,12 @@ public final class DeliveryAgent implements AutoCloseable {
          * Asked to delete a message the agent does not hold whose spool file is damaged (it ends before its commit
          * mark, or it cannot be read; {@code hygiene queue list} shows it as damaged): the file was deleted.
          */
-        DELETED_DAMAGED
+        DELETED_DAMAGED,
+        /**
+         * Asked to flush a message ({@link QueueRequests.Action#FLUSH}): its deferred recipients are due now, and the
+         * back-off of every next hop is forgotten, as by {@link #flush()}.
+         */
+        FLUSHED
     }
 
     /**
@@ -532,7 +537,7 @@ public final class DeliveryAgent implements AutoCloseable {
             for (PendingRemoval p : ps) {
                 try {
                     Removal done = removeOwned(id, p.action());
-                    released |= done == Removal.RELEASED;
+                    released |= done == Removal.RELEASED || done == Removal.FLUSHED;
                     p.result().complete(done);
                 } catch (IOException | RuntimeException e) {
                     LOG.error(
@@ -571,6 +576,17 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         if (action == QueueRequests.Action.HOLD || action == QueueRequests.Action.RELEASE) {
             return holdOwned(m, action == QueueRequests.Action.HOLD);
+        }
+        if (action == QueueRequests.Action.FLUSH) {
+            if (m.held()) {
+                return Removal.HELD; // a flush leaves the hold alone, as the flush of the whole queue does
+            }
+            known.put(id, m.withPendingDueNow());
+            holdUntil.remove(id);
+            groups.clear(); // as flush(): a hop in back-off would make the retry one more deferral
+            lastFailure.clear();
+            LOG.info("{}: flushed by the administrator: its deferred recipients are retried now", id);
+            return Removal.FLUSHED; // carryOutRemoval wakes a pass once the message is not in flight
         }
         List<String> left = m.recipients().stream()
                 .filter(r -> r.status() == RecipientState.Status.PENDING)
@@ -618,11 +634,7 @@ public final class DeliveryAgent implements AutoCloseable {
         if (hold) {
             changed = m.withHeldSince(Optional.of(clock.instant()));
         } else {
-            List<RecipientState> now = new ArrayList<>();
-            for (RecipientState r : m.recipients()) {
-                now.add(r.status() == RecipientState.Status.PENDING ? r.dueNow() : r);
-            }
-            changed = m.withHeldSince(Optional.empty()).withRecipients(now);
+            changed = m.withHeldSince(Optional.empty()).withPendingDueNow();
         }
         spool.update(changed);
         known.put(m.id(), changed);

@@ -67,12 +67,18 @@ public final class QueueRequests {
          * Put messages on hold back into delivery (Postfix's {@code postsuper -H}): their pending recipients are due
          * at once.
          */
-        RELEASE;
+        RELEASE,
+        /**
+         * Retry the messages' deferred recipients now, whatever their retry time (Postfix's {@code postqueue -i ID}):
+         * a message being delivered is retried when that attempt ends; a message on hold stays on hold. In the node's
+         * memory, as {@code hygiene queue flush} of the whole queue: after a restart the schedule in the spool applies.
+         */
+        FLUSH;
 
         /**
          * The action's name in a request and on the command line.
          *
-         * @return {@code delete}, {@code bounce}, {@code hold} or {@code release}
+         * @return {@code delete}, {@code bounce}, {@code hold}, {@code release} or {@code flush}
          */
         public String word() {
             return name().toLowerCase(java.util.Locale.ROOT);

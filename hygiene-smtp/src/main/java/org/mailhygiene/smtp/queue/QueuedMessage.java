@@ -370,6 +370,20 @@ public record QueuedMessage(
     }
 
     /**
+     * A copy whose pending recipients are due now ({@link RecipientState#dueNow()}), the others unchanged: a release
+     * from hold, or a flush of this message.
+     *
+     * @return a new value
+     */
+    public QueuedMessage withPendingDueNow() {
+        List<RecipientState> now = new java.util.ArrayList<>(recipients.size());
+        for (RecipientState r : recipients) {
+            now.add(r.status() == RecipientState.Status.PENDING ? r.dueNow() : r);
+        }
+        return withRecipients(now);
+    }
+
+    /**
      * Whether an administrator put the message on hold ({@link #heldSince()} present).
      *
      * @return {@code true} while no delivery pass may run on it

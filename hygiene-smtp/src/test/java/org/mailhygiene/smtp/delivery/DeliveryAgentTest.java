@@ -2313,6 +2313,38 @@ class DeliveryAgentTest {
                     .isEqualTo(DeliveryAgent.Removal.ABSENT);
         }
 
+        /**
+         * {@code hygiene queue flush ID} (Postfix's {@code postqueue -i}): the one message's deferred recipients are
+         * retried at the next pass, the other deferred message waits for its retry time, and a message on hold stays
+         * on hold. Until session 50 only the whole queue could be flushed.
+         */
+        @Test
+        void aFlushOfOneMessageRetriesItNowAndLeavesTheOthersToTheirRetry() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage flushed = store("a@x.org", "b@y.org");
+            QueuedMessage waiting = store("a@x.org", "c@y.org");
+            QueuedMessage held = store("a@x.org", "d@y.org");
+            assertThat(agent.runDue()).isEqualTo(3);
+            assertThat(agent.remove(held.id(), QueueRequests.Action.HOLD).get()).isEqualTo(DeliveryAgent.Removal.HELD);
+            inbound.always(SinkCommand.RCPT, (SinkAction) null);
+            assertThat(agent.runDue()).isZero(); // each waits for its retry time
+
+            assertThat(agent.remove(flushed.id(), QueueRequests.Action.FLUSH).get())
+                    .isEqualTo(DeliveryAgent.Removal.FLUSHED);
+            assertThat(agent.remove(held.id(), QueueRequests.Action.FLUSH).get())
+                    .isEqualTo(DeliveryAgent.Removal.HELD);
+            assertThat(agent.runDue()).isEqualTo(1);
+            assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                    .containsExactly("b@y.org");
+            assertThat(spool.get(flushed.id())).isEmpty();
+            assertThat(spool.get(waiting.id()).orElseThrow().recipients().get(0).status())
+                    .isEqualTo(RecipientState.Status.PENDING);
+            assertThat(spool.get(held.id()).orElseThrow().held()).isTrue();
+            assertThat(agent.remove(flushed.id(), QueueRequests.Action.FLUSH).get())
+                    .isEqualTo(DeliveryAgent.Removal.ABSENT);
+        }
+
         @Test
         void aBounceReturnsTheRecipientsNotYetDeliveredWithTheirLastError() throws Exception {
             agent = agentBuilder(router()).build();
