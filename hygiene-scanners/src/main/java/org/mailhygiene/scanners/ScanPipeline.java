@@ -29,6 +29,7 @@ import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.VirtualThreads;
 
 /**
@@ -499,7 +500,7 @@ public final class ScanPipeline implements AutoCloseable {
                     scanner.name(),
                     ScanFailure.Kind.TIMED_OUT,
                     (state == State.PENDING ? "not started within" : "still running after") + " the deadline of "
-                            + deadline,
+                            + Durations.format(deadline),
                     since(submitted));
             fail(f);
             if (loading != null) {

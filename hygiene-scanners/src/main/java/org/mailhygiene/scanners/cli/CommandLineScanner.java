@@ -39,6 +39,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
@@ -317,12 +318,19 @@ public final class CommandLineScanner implements Scanner {
         Objects.requireNonNull(message, "message");
         long t0 = System.nanoTime();
         if (!processes.tryAcquire(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw failure(ScanFailure.Kind.TIMED_OUT, "no free scanner process slot within " + queueTimeout, t0, null);
+            throw failure(
+                    ScanFailure.Kind.TIMED_OUT,
+                    "no free scanner process slot within " + Durations.format(queueTimeout),
+                    t0,
+                    null);
         }
         try {
             if (!signatureLock.readLock().tryLock(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw failure(
-                        ScanFailure.Kind.TIMED_OUT, "signature update still running after " + queueTimeout, t0, null);
+                        ScanFailure.Kind.TIMED_OUT,
+                        "signature update still running after " + Durations.format(queueTimeout),
+                        t0,
+                        null);
             }
             try {
                 return scanLocked(message, t0);
@@ -600,7 +608,8 @@ public final class CommandLineScanner implements Scanner {
      */
     public <T> T runExclusively(Duration wait, ExclusiveAction<T> action) throws Exception {
         if (!signatureLock.writeLock().tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new java.util.concurrent.TimeoutException("scans of " + name() + " still running after " + wait);
+            throw new java.util.concurrent.TimeoutException(
+                    "scans of " + name() + " still running after " + Durations.format(wait));
         }
         try {
             return action.run();

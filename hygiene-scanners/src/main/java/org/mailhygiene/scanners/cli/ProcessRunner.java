@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.VirtualThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,7 @@ final class ProcessRunner {
         }
         if (!finished) {
             stop(process, reader, runId, since);
-            throw new TimedOut("no exit within " + timeout + "; process tree killed");
+            throw new TimedOut("no exit within " + Durations.format(timeout) + "; process tree killed");
         }
         try {
             // Whatever of this run outlived the program: killed whether or not the output has ended (see above).

@@ -29,6 +29,7 @@ import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.testkit.cli.FakeVascan;
 
@@ -99,7 +100,10 @@ class CommandLineScannerTest {
             assertThatThrownBy(() -> s.scan(TestMessages.text("FAKE-VASCAN:hang")))
                     .isInstanceOfSatisfying(ScanException.class, e -> {
                         assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-                        assertThat(e.failure().detail()).contains(l.toString()).contains("killed");
+                        // the limit as a config file writes it (2s), not ISO-8601 (PT2S)
+                        assertThat(e.failure().detail())
+                                .contains("no exit within " + Durations.format(l))
+                                .contains("killed");
                         assertThat(e.failure().elapsed()).isGreaterThanOrEqualTo(l);
                     });
             assertNothingLeft();
@@ -399,7 +403,7 @@ class CommandLineScannerTest {
             assertThatThrownBy(() -> other.scan(TestMessages.text("hello")))
                     .isInstanceOfSatisfying(ScanException.class, e -> {
                         assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-                        assertThat(e.failure().detail()).contains("no free scanner process slot");
+                        assertThat(e.failure().detail()).contains("no free scanner process slot within 300ms");
                     });
         } finally {
             t.interrupt();

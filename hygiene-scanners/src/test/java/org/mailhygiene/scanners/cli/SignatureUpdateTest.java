@@ -126,7 +126,7 @@ class SignatureUpdateTest {
             assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
                     .isInstanceOfSatisfying(ScanException.class, e -> {
                         assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-                        assertThat(e.failure().detail()).contains("signature update still running");
+                        assertThat(e.failure().detail()).contains("signature update still running after 500ms");
                     });
             release.countDown();
             assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo("swapped");
