@@ -45,7 +45,9 @@ import org.mailhygiene.internal.Timers;
  * in heap (unless compressing, which needs the compressed length first), and then half-closes the connection
  * ({@link Socket#shutdownOutput()}), so spamd never waits for a final line end. The reply is read up to
  * {@linkplain Builder#maxReplySize(long) a size limit}; a non-zero response code throws {@link SpamdException}
- * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}.
+ * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}. A reply that ends before the empty
+ * line that ends its headers (spamd writes one after every reply's headers but PING's) was cut off, and is a
+ * {@link ScanFailure.Kind#PROTOCOL_ERROR} whatever the headers that did arrive said.
  *
  * <p>Defaults: connect timeout 5 s ({@link #DEFAULT_CONNECT_TIMEOUT}), read timeout 30 s
  * ({@link #DEFAULT_READ_TIMEOUT}, the longest spamd may stay silent), request deadline 60 s
@@ -617,7 +619,17 @@ public final class SpamdClient {
         while (true) {
             socket.setSoTimeout(millis(min(readTimeout, remaining(end))));
             String h = readLine(in);
-            if (h == null || h.isEmpty()) {
+            if (h == null) {
+                if (command == SpamdCommand.PING) {
+                    break; // spamd's PONG is the status line alone
+                }
+                // spamd ends every other reply's headers with an empty line: without it the reply was cut off (the
+                // connection closed mid-reply), and what the missing part said is unknown
+                throw protocol("the reply ended before the empty line that ends its headers (cut off after "
+                        + (count == 0 ? "the status line" : count + " header line" + (count == 1 ? "" : "s"))
+                        + "); not scanned");
+            }
+            if (h.isEmpty()) {
                 break;
             }
             if (++count > MAX_HEADERS) {

@@ -219,6 +219,12 @@ class SpamdClientTest {
         "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 9.0 / 5.0\r\nSpam: False ; 0.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 9.0 / 5.0\r\nspam: False ; 0.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nContent-Length: 2\r\n\r\nab', PROTOCOL_ERROR",
+        // cut off before the empty line that ends the headers (spamd writes the status line of CHECK and SYMBOLS on
+        // its own, then the rest): whatever the headers that arrived said, the reply is not whole (was CLEAN)
+        "'SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nSpam: False ; 0.0 / 5.0\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nSpam: False ; 0.0 / 5.0', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: False ; 0.0 / 5.0\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\n', PROTOCOL_ERROR",
     })
     void brokenRepliesAreNamedFailures(String reply, ScanFailure.Kind kind, FakeSpamd fake) {
         fake.enqueue(reply.isEmpty() ? Fault.close() : Fault.garbage(reply));
