@@ -5,8 +5,10 @@ import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where a clamd listens: a TCP host and port, or a unix-domain socket path.
@@ -133,6 +135,30 @@ public record ClamdAddress(String host, int port, Path socketPath) {
      */
     public boolean isUnix() {
         return socketPath != null;
+    }
+
+    /**
+     * What is wrong with a unix socket path that exists but is no socket: a directory (the directory of clamd's
+     * {@code LocalSocket} instead of the socket in it) or a regular file (clamd's configuration, or a socket path
+     * someone wrote a file to). A connect to either fails with "Connection refused", as if clamd were only stopped,
+     * though no clamd can ever listen there. A path that does not exist is not named: clamd makes the socket when it
+     * starts. Looks at the file system each time it is called.
+     *
+     * @return why the path cannot be clamd's socket; empty for a TCP address, a socket, or a path with nothing there
+     */
+    public Optional<String> notASocket() {
+        if (!isUnix()) {
+            return Optional.empty();
+        }
+        if (Files.isDirectory(socketPath)) {
+            return Optional.of("is a directory, not a socket: name the socket in it, clamd's LocalSocket setting"
+                    + " (Debian: /run/clamav/clamd.ctl)");
+        }
+        if (Files.isRegularFile(socketPath)) {
+            return Optional.of("is a regular file, not a socket (no clamd can listen there): name clamd's LocalSocket"
+                    + " (Debian: /run/clamav/clamd.ctl)");
+        }
+        return Optional.empty();
     }
 
     /**

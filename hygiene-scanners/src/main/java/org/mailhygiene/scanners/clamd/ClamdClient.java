@@ -410,7 +410,11 @@ public final class ClamdClient {
             String reason = e.getMessage() != null && !e.getMessage().isBlank()
                     ? e.getMessage()
                     : e.getClass().getName() + " (no reason given)";
-            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + reason, e);
+            // a directory or regular file at a socket path is refused as if clamd were only stopped: say what it is
+            String notASocket = address.notASocket()
+                    .map(why -> " (" + address.socketPath() + " " + why + ")")
+                    .orElse("");
+            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + reason + notASocket, e);
         } catch (IOException | RuntimeException e) {
             throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e, e);
         } finally {

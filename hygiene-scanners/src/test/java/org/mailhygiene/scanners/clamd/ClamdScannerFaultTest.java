@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -494,5 +496,28 @@ class ClamdScannerFaultTest {
         assertThatThrownBy(() -> client.ping(Duration.ofSeconds(2)))
                 .isInstanceOf(ClamdException.class)
                 .hasMessage(address + ": connect failed: No such file or directory");
+    }
+
+    /**
+     * A directory or a regular file at the socket path: the system refuses the connect as it does a socket nobody
+     * listens on, and the scan said only "connect failed: Connection refused" (hygiene scan --clamd unix:DIR), as if
+     * clamd were stopped, though none can ever listen there.
+     */
+    @Test
+    void aDirectoryOrFileAtTheSocketPathIsNamedAsNoSocket(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("clamd.conf"), "LocalSocket /run/clamav/clamd.ctl\n");
+        for (Path path : List.of(dir, file)) {
+            ClamdScanner s =
+                    ClamdScanner.builder().address(ClamdAddress.unix(path)).build();
+            assertThatThrownBy(
+                            () -> s.scan(Message.of("Subject: x\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII))))
+                    .isInstanceOfSatisfying(ScanException.class, e -> {
+                        assertThat(e.failure().kind()).isEqualTo(Kind.UNAVAILABLE);
+                        assertThat(e.failure().detail())
+                                .contains("unix:" + path + ": connect failed: ")
+                                .contains(path + (path.equals(dir) ? " is a directory" : " is a regular file")
+                                        + ", not a socket");
+                    });
+        }
     }
 }

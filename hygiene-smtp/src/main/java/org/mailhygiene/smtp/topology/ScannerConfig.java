@@ -427,25 +427,6 @@ final class ScannerConfig {
         };
     }
 
-    /**
-     * What is wrong with a clamd socket path that exists but is no socket: a directory (the directory of clamd's
-     * {@code LocalSocket} instead of the socket in it) or a regular file (clamd's configuration, or a socket path
-     * someone wrote a file to). Either passed {@code --check} with "warning: ... connect failed: Connection refused",
-     * as if clamd were only stopped, and no clamd could ever listen there. A path that does not exist is fine here:
-     * clamd makes the socket when it starts, and the probe warns meanwhile.
-     */
-    static Optional<String> notASocket(Path socket) {
-        if (Files.isDirectory(socket)) {
-            return Optional.of("is a directory, not a socket: name the socket in it, clamd's LocalSocket setting"
-                    + " (Debian: /run/clamav/clamd.ctl)");
-        }
-        if (Files.isRegularFile(socket)) {
-            return Optional.of("is a regular file, not a socket (no clamd can listen there): name clamd's LocalSocket"
-                    + " (Debian: /run/clamav/clamd.ctl)");
-        }
-        return Optional.empty();
-    }
-
     private static Scanner clamd(
             ConfigFile c, int n, Settings s, String arg, FailoverLog log, List<NodeService> services)
             throws ConfigException {
@@ -457,11 +438,11 @@ final class ScannerConfig {
                 throw at(c, n, "clamd address " + a + " is given twice");
             }
             seen.add(a);
-            if (a.isUnix()) {
-                notASocket(a.socketPath()).ifPresent(why -> {
-                    throw new IllegalArgumentException("clamd address " + a + ": " + why);
-                });
-            }
+            // a directory or regular file there passed --check with "connect failed: Connection refused", as if clamd
+            // were only stopped; a path with nothing there is fine (clamd makes the socket when it starts)
+            a.notASocket().ifPresent(why -> {
+                throw new IllegalArgumentException("clamd address " + a + ": " + why);
+            });
             b.address(a);
         }
         s.duration("clamd", "connect-timeout").ifPresent(b::connectTimeout);
