@@ -49,6 +49,8 @@ final class ProcessRunner {
 
     /** How long to wait for killed processes to disappear, and for the output reader to see end of stream. */
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** How often a killed process is looked at while it has not ended. */
+    private static final Duration EXIT_POLL = Duration.ofMillis(5);
     /** The environment variable that marks every process of one run. */
     static final String RUN_MARKER = "MAILHYGIENE_RUN_ID";
 
@@ -226,15 +228,8 @@ final class ProcessRunner {
 
     /** Whether the process lives and is not a kernel thread ({@code /proc/PID/stat}: state, and flags). */
     private static boolean mayBeExecuting(long pid) {
-        String text;
-        try {
-            text = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
-        } catch (IOException | SecurityException e) {
-            return false;
-        }
-        // pid (comm) state ppid pgrp session tty_nr tpgid flags ...: comm may hold spaces; fields follow the last ')'.
-        String[] f = text.substring(text.lastIndexOf(')') + 1).strip().split(" ");
-        if (f.length < 7 || f[0].equals("Z") || f[0].equals("X")) {
+        String[] f = stat(pid);
+        if (f == null || f.length < 7 || f[0].equals("Z") || f[0].equals("X")) {
             return false;
         }
         try {
@@ -245,8 +240,38 @@ final class ProcessRunner {
     }
 
     /**
+     * The fields of {@code /proc/PID/stat} after the command name, the state first; {@code null} when it cannot be
+     * read (gone, or no {@code /proc}).
+     */
+    private static String[] stat(long pid) {
+        String text;
+        try {
+            text = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+        // pid (comm) state ppid pgrp session tty_nr tpgid flags ...: comm may hold spaces; fields follow the last ')'.
+        return text.substring(text.lastIndexOf(')') + 1).strip().split(" ");
+    }
+
+    /**
+     * Whether a process has ended: it is gone, or a zombie (dead, holding nothing, waiting for its parent to reap it),
+     * as {@code /proc/PID/stat} says. The JDK counts a zombie as alive until it is reaped, and a killed process whose
+     * parent does not reap it (an init that reaps every few seconds; a JVM that is itself PID 1 in a container, which
+     * reaps no process it did not start) stays one, for seconds or for good.
+     */
+    private static boolean ended(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return true;
+        }
+        String[] f = stat(h.pid());
+        return f != null && f.length > 0 && (f[0].equals("Z") || f[0].equals("X"));
+    }
+
+    /**
      * Kills a process and every descendant: descendants first, in rounds until no new one appears (a descendant may
-     * fork while we kill), then the root, then waits up to {@link #GRACE} for all of them to end. Descendants must be
+     * fork while we kill), then the root, then waits up to {@link #GRACE} for all of them to end (a zombie has ended:
+     * see {@link #ended}, otherwise every kill of a process nobody reaps cost the whole grace). Descendants must be
      * killed while the root lives, because once it dies they are re-parented and no longer found through it.
      */
     static void killTree(ProcessHandle root) {
@@ -266,18 +291,20 @@ final class ProcessRunner {
         killed.add(root);
         long deadline = System.nanoTime() + GRACE.toNanos();
         for (ProcessHandle h : killed) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            CompletableFuture<ProcessHandle> exit = h.onExit();
-            try {
-                exit.get(left, TimeUnit.NANOSECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // a process that does not die within the grace period is left to the operating system
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            CompletableFuture<ProcessHandle> exit = h.onExit(); // completes at once for a reaped child of this JVM
+            while (!ended(h)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return; // a process that does not die within the grace period is left to the operating system
+                }
+                try {
+                    exit.get(Math.min(left, EXIT_POLL.toNanos()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // look again
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
