@@ -138,7 +138,9 @@ public final class MilterCommand implements Command {
         sb.append(String.format("  %-24s %s\n", "--name NAME", "name in statistics and log lines (default: milter)"));
         sb.append(String.format(
                 "  %-24s %s\n",
-                "--scan-timeout DURATION", "deadline of one scan; past it the policy decides (default 2m)"));
+                "--scan-timeout DURATION",
+                "deadline of one scan; past it the policy decides (default 2m, longer when a scanner's own bound in"
+                        + " --config is longer)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--progress DURATION", "how often SMFIR_PROGRESS is sent during a scan (default 10s)"));
         sb.append(String.format("  %-24s %s\n", "--check", "with --config: validate the file and exit"));
@@ -158,7 +160,7 @@ public final class MilterCommand implements Command {
         InetSocketAddress admin = null;
         Optional<InetSocketAddress> dns = Optional.empty();
         List<String> localDomains = List.of();
-        Duration scanTimeout = Duration.ofMinutes(2);
+        Duration scanTimeout = null; // --scan-timeout, else the file's (a scanner's longer bound), else 2m
         Duration progress = Duration.ofSeconds(10);
         boolean check = false;
         boolean brandCheck = true;
@@ -253,6 +255,9 @@ public final class MilterCommand implements Command {
             services.addAll(s.services()); // the bayes: model's reload check, probes, updates, as a node runs them
             policy = s.policy();
             flush = s.statisticsFlush();
+            if (scanTimeout == null) {
+                scanTimeout = s.scanDeadline();
+            }
             if (listen == null && s.listen().isPresent()) {
                 listen = s.listen().get();
                 listenWhere = CheckLocations.line(config, "listen") + ": listen";
@@ -285,6 +290,9 @@ public final class MilterCommand implements Command {
         }
         if (config != null && dns.isPresent()) {
             throw new UsageException("with --config, give the DNS server with the 'dns' key");
+        }
+        if (scanTimeout == null) {
+            scanTimeout = ScanPipeline.DEFAULT_DEADLINE;
         }
         if (listen == null) {
             throw new UsageException("--listen HOST:PORT is required (or 'listen' in the configuration file)");

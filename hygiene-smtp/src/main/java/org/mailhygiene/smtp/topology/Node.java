@@ -237,8 +237,11 @@ public final class Node implements AutoCloseable {
     /** The pipeline over a builder's scanners, policy and cache setting, with this node's listeners. */
     private ScanPipeline buildPipeline(Builder b) {
         Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
-        ScanPipeline.Builder pb =
-                ScanPipeline.builder().scanners(b.scanners).policy(policy).listener(scanEvents);
+        ScanPipeline.Builder pb = ScanPipeline.builder()
+                .scanners(b.scanners)
+                .policy(policy)
+                .listener(scanEvents)
+                .deadline(b.scanDeadline);
         if (!b.verdictCache) {
             pb.noCache();
         } else if (shared != null) {
@@ -1393,6 +1396,7 @@ public final class Node implements AutoCloseable {
         private AccessRules accessRules;
         private Router router;
         private List<Scanner> scanners = List.of();
+        private Duration scanDeadline = ScanPipeline.DEFAULT_DEADLINE;
         private Policy policy;
         private List<String> configurationWarnings = List.of();
         private Path dataDirectory;
@@ -1631,6 +1635,25 @@ public final class Node implements AutoCloseable {
                 throw new IllegalArgumentException("a node needs at least one scanner");
             }
             this.scanners = List.copyOf(value);
+            return this;
+        }
+
+        /**
+         * The bound of one message's scan over every scanner; past it the scanners still running fail as
+         * {@code TIMED_OUT} and the policy decides (a temporary failure by default). Give it longer than any scanner's
+         * own bound ({@code clamd.deadline}, a command-line scanner's timeout), as a node file does by itself. Default
+         * {@link ScanPipeline#DEFAULT_DEADLINE} (two minutes).
+         *
+         * @param value the deadline
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @throws IllegalArgumentException if {@code value} is not positive
+         */
+        public Builder scanDeadline(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("scanDeadline must be positive, was " + value);
+            }
+            this.scanDeadline = value;
             return this;
         }
 

@@ -23,6 +23,7 @@ import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.auth.ArcSealer;
 import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.DkimSigner;
@@ -337,6 +338,7 @@ public final class NodeConfig {
                 b::service);
         b.scanners(scanning.scanners());
         b.policy(scanning.policy());
+        b.scanDeadline(scanning.scanDeadline());
         List<DkimSigner> signers = new ArrayList<>();
         for (Map.Entry<String, Integer> line : c.lines("dkim-sign")) {
             try {
@@ -460,6 +462,9 @@ public final class NodeConfig {
      * @param services what the scanners need running beside them, as a node runs them ({@link NodeService}): the
      *     {@code bayes:} model file's reload check ({@code bayes.reload-check}), health probes, signature updates;
      *     not started. Whoever runs the scanners starts them and closes them afterwards
+     * @param scanDeadline the bound of one message's scan over every scanner: two minutes
+     *     ({@link ScanPipeline#DEFAULT_DEADLINE}), or a little longer than the longest bound given to a scanner
+     *     ({@code clamd.deadline}, {@code spamd.deadline}, a command-line scanner's {@code timeout}) when that is longer
      */
     public record Scanning(
             List<Scanner> scanners,
@@ -469,16 +474,55 @@ public final class NodeConfig {
             Optional<Path> data,
             Optional<Duration> statisticsFlush,
             Optional<InetSocketAddress> adminListen,
-            List<NodeService> services) {
+            List<NodeService> services,
+            Duration scanDeadline) {
         /**
          * Copies the scanner and service lists.
          *
          * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if {@code scanDeadline} is not positive
          */
         public Scanning {
             scanners = List.copyOf(scanners);
             java.util.Objects.requireNonNull(policy, "policy");
             services = List.copyOf(services);
+            if (scanDeadline.isNegative() || scanDeadline.isZero()) {
+                throw new IllegalArgumentException("scanDeadline must be positive, was " + scanDeadline);
+            }
+        }
+
+        /**
+         * The scanning part with the default scan deadline ({@link ScanPipeline#DEFAULT_DEADLINE}).
+         *
+         * @param scanners the scanners, in file order
+         * @param policy the policy
+         * @param name the {@code name} key
+         * @param listen the {@code listen} key
+         * @param data the {@code data} key
+         * @param statisticsFlush the {@code stats-flush} key
+         * @param adminListen the {@code admin-listen} key
+         * @param services what the scanners need running beside them
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Scanning(
+                List<Scanner> scanners,
+                Policy policy,
+                Optional<String> name,
+                Optional<String> listen,
+                Optional<Path> data,
+                Optional<Duration> statisticsFlush,
+                Optional<InetSocketAddress> adminListen,
+                List<NodeService> services) {
+            this(
+                    scanners,
+                    policy,
+                    name,
+                    listen,
+                    data,
+                    statisticsFlush,
+                    adminListen,
+                    services,
+                    ScanPipeline.DEFAULT_DEADLINE);
         }
 
         /**
@@ -552,7 +596,7 @@ public final class NodeConfig {
                         + " limits of its own: the MTA has them)");
             }
             c.rejectUnknownKeys();
-            return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
+            return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services, s.scanDeadline());
         } catch (ConfigException e) {
             throw shortened(c, e);
         }
@@ -658,7 +702,9 @@ public final class NodeConfig {
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                List.of(),
+                result.scanDeadline());
     }
 
     /**

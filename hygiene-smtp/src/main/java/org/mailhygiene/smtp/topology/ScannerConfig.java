@@ -108,8 +108,41 @@ final class ScannerConfig {
      * @param scanners the scanners in file order
      * @param services probes, updates and reloads to run while the node runs
      * @param scannersByFamily the names of the scanners each family built, for the failure policy keys
+     * @param scanDeadline the bound of one message's scan over every scanner: {@link ScanPipeline#DEFAULT_DEADLINE},
+     *     or longer when a scanner is given a longer bound of its own ({@link #scanDeadline})
      */
-    record Result(List<Scanner> scanners, List<NodeService> services, Map<String, List<String>> scannersByFamily) {}
+    record Result(
+            List<Scanner> scanners,
+            List<NodeService> services,
+            Map<String, List<String>> scannersByFamily,
+            Duration scanDeadline) {}
+
+    /** How much longer than the longest scanner bound a raised scan deadline is: the scanner's own timeout speaks. */
+    static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+
+    /**
+     * The bound of one message's scan: the pipeline's default (two minutes), or, when a scanner is given a longer
+     * bound of its own ({@code clamd.deadline}, {@code spamd.deadline}, a command-line scanner's {@code timeout}),
+     * that bound and {@link #DEADLINE_MARGIN}. Until session 50 the node and the milter cut every scan at two minutes
+     * whatever those keys said (a {@code command.timeout = 3m} tool answered {@code 451 ... still running after the
+     * deadline of 2m} after 120 s).
+     */
+    private static Duration scanDeadline(Settings s, Map<String, List<String>> byFamily) throws ConfigException {
+        Duration longest = Duration.ZERO;
+        for (String family : byFamily.keySet()) {
+            for (String key : List.of("deadline", "timeout")) {
+                if (!SETTINGS.getOrDefault(family, List.of()).contains(key)) {
+                    continue;
+                }
+                Optional<Duration> d = s.duration(family, key);
+                if (d.isPresent() && d.get().compareTo(longest) > 0) {
+                    longest = d.get();
+                }
+            }
+        }
+        Duration raised = longest.plus(DEADLINE_MARGIN);
+        return raised.compareTo(ScanPipeline.DEFAULT_DEADLINE) > 0 ? raised : ScanPipeline.DEFAULT_DEADLINE;
+    }
 
     private ScannerConfig() {}
 
@@ -259,7 +292,7 @@ final class ScannerConfig {
                     "no auth scanner is configured (only scanner = auth asks this server; a relay's deliveries"
                             + " use the system's resolver)");
         }
-        return new Result(List.copyOf(scanners), List.copyOf(services), byFamily);
+        return new Result(List.copyOf(scanners), List.copyOf(services), byFamily, scanDeadline(settings, byFamily));
     }
 
     /**

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
@@ -133,6 +134,28 @@ class ScannerConfigTest {
         assertThat(s.threshold().getAsDouble()).isEqualTo(6.8);
         assertThat(s.maxMessageSize()).isEqualTo(1024 * 1024);
         assertThat(r.services().stream().map(NodeService::name)).containsExactly("spamd-probe");
+    }
+
+    /**
+     * A scanner given a longer bound than the pipeline's two minutes was still cut at two minutes (audit, session 50: a
+     * {@code command.timeout = 3m} tool answered 451 "still running after the deadline of 2m" after 120 s): the scan
+     * deadline covers the longest bound given, with a margin so the scanner's own timeout speaks first.
+     */
+    @Test
+    void theScanDeadlineCoversTheLongestBoundGivenToAScanner() throws Exception {
+        assertThat(read("scanner = clamd:127.0.0.1:3310\nclamd.deadline = 5m\n").scanDeadline())
+                .isEqualTo(Duration.ofMinutes(5).plusSeconds(5));
+        assertThat(read("scanner = clamd:127.0.0.1:3310\nscanner = spamd:127.0.0.1:783\nspamd.deadline = 20s\n")
+                        .scanDeadline())
+                .isEqualTo(ScanPipeline.DEFAULT_DEADLINE);
+        assertThat(read("scanner = builtin\n").scanDeadline()).isEqualTo(ScanPipeline.DEFAULT_DEADLINE);
+        Path tool = dir.resolve("slowscan");
+        Files.writeString(tool, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(read("scanner = spamd:127.0.0.1:783\nspamd.deadline = 150s\nscanner = vexira:" + tool
+                                + "\nvexira.timeout = 3m\n")
+                        .scanDeadline())
+                .isEqualTo(Duration.ofMinutes(3).plusSeconds(5));
     }
 
     @Test
