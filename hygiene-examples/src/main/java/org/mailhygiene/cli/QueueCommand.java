@@ -59,7 +59,8 @@ public final class QueueCommand implements Command {
                   list    queued messages, oldest first: id, queued at, size, sender, and per recipient its
                           state (pending, delivered, failed, bounced), attempts, next attempt and last reply;
                           'on hold since TIME' after the sender of a message on hold; printed as each is
-                          read; a damaged spool file in its place, as 'ID  damaged: REASON'
+                          read; a damaged spool file in its place, as 'ID  damaged: REASON'; control
+                          characters and bidirectional overrides in an address or a reply print as ?
                   flush   ask the node to retry every deferred recipient now (a running node does so within a
                           second, a stopped one at its next start); messages on hold stay on hold. With IDs
                           (Postfix's postqueue -i), only those messages, and the command waits for the node's
@@ -560,6 +561,11 @@ public final class QueueCommand implements Command {
         return status;
     }
 
+    /**
+     * A message as the text list prints it. The addresses, the last reply and the remote MTA come from clients and next
+     * hops: a bidirectional override or isolate, which the relay takes in an SMTPUTF8 address, is printed as {@code ?}
+     * ({@link FileReport#printable}), as is any control character; the JSON output keeps the exact text, escaped.
+     */
     private static String text(QueuedMessage m) {
         StringBuilder sb = new StringBuilder();
         sb.append(m.id().value())
@@ -568,19 +574,21 @@ public final class QueueCommand implements Command {
                 .append("  ")
                 .append(m.size())
                 .append("  <")
-                .append(m.envelope().sender())
+                .append(FileReport.printable(m.envelope().sender()))
                 .append('>');
         m.heldSince().ifPresent(t -> sb.append("  on hold since ").append(t));
         for (RecipientState r : m.recipients()) {
             sb.append("\n    ")
-                    .append(r.address())
+                    .append(FileReport.printable(r.address()))
                     .append("  ")
                     .append(r.status().name().toLowerCase(Locale.ROOT))
                     .append("  attempts=")
                     .append(r.attempts());
             r.nextAttempt().ifPresent(t -> sb.append("  next=").append(t));
-            r.lastReply().ifPresent(t -> sb.append("  last=").append(t));
-            r.remoteMta().ifPresent(t -> sb.append(" (").append(t).append(')'));
+            r.lastReply().ifPresent(t -> sb.append("  last=").append(FileReport.printable(t)));
+            r.remoteMta()
+                    .ifPresent(
+                            t -> sb.append(" (").append(FileReport.printable(t)).append(')'));
         }
         return sb.toString();
     }

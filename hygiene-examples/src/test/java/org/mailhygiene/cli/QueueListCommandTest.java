@@ -254,6 +254,44 @@ class QueueListCommandTest {
                 .contains("--all is for delete, bounce, hold and release");
     }
 
+    /**
+     * A bidirectional override or isolate in an address (the relay takes U+202E and U+2066 in a sender and a recipient
+     * of an SMTPUTF8 transaction; C0, DEL and C1 controls it refuses) and in a next hop's reply is printed as {@code ?}
+     * in the text list, so that {@code <x\u202eexe.fdp@...>} does not show as {@code <xpdf.exe@...>} on the
+     * administrator's terminal; the JSON keeps the exact text, escaped. Until session 50 the text list printed them raw.
+     */
+    @Test
+    void bidiOverridesInAnEnvelopeAreEscapedInTheTextList() throws Exception {
+        QueuedMessage m;
+        try (Spool spool = Spool.builder(dir.resolve("spool")).spareFiles(0).build()) {
+            m = spool.store(
+                    Envelope.of("x\u202eexe.fdp@b.example", List.of("u\u2066ser@dead.example")),
+                    MessageContent.ofBytes("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+            spool.update(m.withRecipient(
+                    "u\u2066ser@dead.example",
+                    r -> r.deferred(
+                            "451 4.7.1 greylisted \u202etxt.exe",
+                            Instant.now().plus(Duration.ofHours(1)),
+                            java.util.Optional.of("mx\u202e.example"))));
+        }
+        Run list = Run.main("queue", "list", "--data", dir.toString());
+        assertThat(list.status()).isZero();
+        assertThat(list.out()).doesNotContain("\u202e").doesNotContain("\u2066");
+        int at = list.outLines()
+                .indexOf(list.outLines().stream()
+                        .filter(l -> l.startsWith(m.id().value()))
+                        .findFirst()
+                        .orElseThrow());
+        assertThat(list.outLines().get(at)).endsWith("  <x?exe.fdp@b.example>");
+        assertThat(list.outLines().get(at + 1))
+                .startsWith("    u?ser@dead.example  pending  attempts=1  next=")
+                .endsWith("  last=451 4.7.1 greylisted ?txt.exe (mx?.example)");
+        assertThat(Run.main("queue", "list", "--data", dir.toString(), "--json").out())
+                .contains("\"from\":\"x\\u202eexe.fdp@b.example\"")
+                .contains("\"address\":\"u\\u2066ser@dead.example\"")
+                .contains("\"last\":\"451 4.7.1 greylisted \\u202etxt.exe\"");
+    }
+
     /** A file cut short that was written to a moment ago may be a message being stored now: it is not listed. */
     @Test
     void aFileCutShortAndJustWrittenIsTakenForAStoreInProgress() throws Exception {
