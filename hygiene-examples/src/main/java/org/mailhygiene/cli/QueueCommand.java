@@ -262,6 +262,15 @@ public final class QueueCommand implements Command {
             return ask(spoolDir, action, ids, wait, json, io);
         }
         try (spool) {
+            // a damaged file handed over and not picked up yet, which 'queue list' shows as damaged: deleted as it says
+            // before the pick-up below sets it aside (until session 50 the delete then said 'not in the queue')
+            java.util.Map<QueueId, String> handedOver = new java.util.HashMap<>();
+            if (action == QueueRequests.Action.DELETE) {
+                for (QueueId id : ids) {
+                    spool.discardUnreadableHandedOver(id)
+                            .ifPresent(e -> handedOver.put(id, "deleted_damaged " + IoErrors.describe(e)));
+                }
+            }
             spool.pickUpIncoming(); // released from quarantine while the node was stopped: in the queue from now on
             List<QueueId> targets = ids;
             if (ids.isEmpty()) {
@@ -279,9 +288,9 @@ public final class QueueCommand implements Command {
             }
             List<String> answers = new ArrayList<>();
             for (QueueId id : targets) {
-                String result;
+                String result = handedOver.get(id);
                 try {
-                    result = removeStopped(spool, id, action);
+                    result = result != null ? result : removeStopped(spool, id, action);
                 } catch (IOException e) {
                     result = "error " + IoErrors.describe(e);
                 }

@@ -292,6 +292,79 @@ class QueueListCommandTest {
                 .contains("\"last\":\"451 4.7.1 greylisted \\u202etxt.exe\"");
     }
 
+    /**
+     * A damaged file in {@code incoming/} (handed over, not picked up yet) of a stopped node: 'queue list' shows it as
+     * damaged and says 'queue delete ID' removes it, and so it does. Until session 50 the delete picked it up first,
+     * which set it aside as {@code incoming/ID.q.corrupt}, then said 'not in the queue' (exit 2), and from then on no
+     * list named the file.
+     */
+    @Test
+    void aDamagedHandedOverFileOfAStoppedNodeIsDeletedAsTheListSays() throws Exception {
+        String id = "0MXDHO6Z09V4W5V6BX5E";
+        Path incoming = Files.createDirectories(dir.resolve("spool/incoming"));
+        Path damaged = Files.writeString(incoming.resolve(id + ".q"), "garbage, no spool file\n");
+        Files.setLastModifiedTime(damaged, FileTime.from(Instant.now().minus(Duration.ofMinutes(2))));
+        assertThat(Run.main("queue", "list", "--data", dir.toString()).outLines())
+                .contains(id + "  damaged: is not a spool file of format 2; not delivered (" + damaged + ", 23 bytes;"
+                        + " 'hygiene queue delete " + id + "' removes it)");
+
+        Run delete = Run.main("queue", "delete", "--data", dir.toString(), id(0), id);
+        assertThat(delete.err()).isEmpty();
+        assertThat(delete.status()).isZero();
+        assertThat(delete.outLines())
+                .containsExactly(
+                        id(0) + " deleted",
+                        id + " deleted: its spool file could not be read (" + damaged + " is not a spool file of"
+                                + " format 2), so it was no message the node would deliver");
+        try (var left = Files.list(incoming)) {
+            assertThat(left.filter(f -> !f.getFileName().toString().equals("tmp")))
+                    .isEmpty();
+        }
+        assertThat(Run.main("queue", "list", "--data", dir.toString()).out()).doesNotContain(id);
+    }
+
+    /**
+     * A running node sets a damaged handed-over file aside within a second, as {@code incoming/ID.q.corrupt}: 'queue
+     * list' names it with the other files kept aside, and a delete of its id says where it is. Until session 50 neither
+     * named it: the list no longer showed it at all and the delete said only 'not in the queue'.
+     */
+    @Test
+    void aDamagedHandedOverFileARunningNodeSetAsideIsNamedByListAndDelete() throws Exception {
+        String id = "0MXDHO6Z09V4W5V6BX5E";
+        Path spoolDir = dir.resolve("spool");
+        Path incoming = Files.createDirectories(spoolDir.resolve("incoming"));
+        Files.writeString(incoming.resolve(id + ".q"), "garbage, no spool file\n");
+        Path aside = incoming.resolve(id + ".q.corrupt");
+        try (Spool running = Spool.builder(spoolDir).spareFiles(0).build()) { // the node's lock
+            running.pickUpIncoming(); // what the node does every second
+            assertThat(aside).exists();
+            assertThat(Run.main("queue", "list", "--data", dir.toString()).err())
+                    .isEqualTo("hygiene queue: 1 damaged spool file(s) kept aside, not delivered (inspect them, then"
+                            + " delete them): " + aside + "\n");
+            java.util.concurrent.ExecutorService node = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<?> answering = node.submit(() -> {
+                    for (boolean asked = false; !asked; ) {
+                        for (QueueRequests.Request r : QueueRequests.take(spoolDir, false, Instant.now())) {
+                            asked = true;
+                            QueueRequests.answer(spoolDir, r.name(), List.of(id + " absent"));
+                        }
+                        Thread.sleep(20);
+                    }
+                    return null;
+                });
+                Run delete = Run.main("queue", "delete", "--data", dir.toString(), id);
+                assertThat(delete.status()).isEqualTo(2);
+                assertThat(delete.err())
+                        .isEqualTo("hygiene queue: " + id + ": not in the queue: its spool file was damaged and is"
+                                + " kept aside, not delivered, as " + aside + " (inspect it, then delete that file)\n");
+                answering.get();
+            } finally {
+                node.shutdownNow();
+            }
+        }
+    }
+
     /** A file cut short that was written to a moment ago may be a message being stored now: it is not listed. */
     @Test
     void aFileCutShortAndJustWrittenIsTakenForAStoreInProgress() throws Exception {

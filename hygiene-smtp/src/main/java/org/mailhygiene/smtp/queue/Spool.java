@@ -779,6 +779,48 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Removes a file handed over through {@link Incoming} and not picked up yet that holds no message {@link
+     * #pickUpIncoming} would take (not a spool file, a checksum or record that does not read, no commit mark), at an
+     * administrator's request ({@code hygiene queue delete} on a stopped node, of a file {@code hygiene queue list} shows
+     * as damaged), and forces the directory. Call it before {@link #pickUpIncoming}, which would set the file aside
+     * instead. A file that reads, a missing one and one the process may not read are left alone. A file in {@code
+     * incoming/} is whole once there (it is written under {@code incoming/tmp/} and moved in), so one without its commit
+     * mark is damaged, not being written.
+     *
+     * @param id the message
+     * @return why the removed file could not be read (its message names the file), empty if nothing was removed
+     * @throws IOException if it could not be deleted or the directory not forced
+     * @throws IllegalStateException if the spool is closed
+     */
+    public synchronized Optional<IOException> discardUnreadableHandedOver(QueueId id) throws IOException {
+        ensureOpen();
+        Path in = Incoming.directory(root);
+        Path f = in.resolve(id.value() + SUFFIX);
+        IOException why;
+        try {
+            SpoolFile.Contents c = SpoolFile.read(f);
+            if (c != null) {
+                decode(c, f);
+                return Optional.empty();
+            }
+            if (Files.size(f) == 0) {
+                return Optional.empty();
+            }
+            why = new IOException(f + " is not a committed spool file (it ends before its commit mark)");
+        } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            why = e;
+        }
+        if (!Files.deleteIfExists(f)) {
+            return Optional.empty();
+        }
+        LOG.warn("handed-over spool file {} deleted by the administrator: it could not be read", f);
+        DurableFiles.forceDirectory(in);
+        return Optional.of(why);
+    }
+
+    /**
      * Moves messages handed over through {@link Incoming} (by another process, e.g. a quarantine release) into the
      * queue and returns them, for delivery. Call it at start before {@link #recover()} and then from one thread only:
      * the node does so every second. Each file is linked into {@code queue/}, the queue directory is forced, and only
@@ -958,25 +1000,28 @@ public final class Spool implements AutoCloseable {
     /**
      * The files a spool's recovery moved aside and does not deliver ({@code ID.q.corrupt}: a committed record that
      * could not be read; {@code ID.q.incomplete}: a file that ends before its commit mark), for an administrator to
-     * inspect and delete: {@code hygiene queue list} names them. Read without opening the spool; thread-safe.
+     * inspect and delete: {@code hygiene queue list} names them. Those of {@code queue/} come first, then the handed-over
+     * files {@link #pickUpIncoming} set aside in {@code incoming/} (until session 50 these were named nowhere). Read
+     * without opening the spool; thread-safe.
      *
      * @param spoolDirectory the spool's directory
-     * @return the files in name order, empty when there are none (or no {@code queue/} yet)
-     * @throws IOException if {@code spoolDirectory/queue} exists but cannot be read
+     * @return the files, each directory's in name order, empty when there are none (or no {@code queue/} yet)
+     * @throws IOException if {@code spoolDirectory/queue} or {@code spoolDirectory/incoming} exists but cannot be read
      */
     public static List<Path> setAside(Path spoolDirectory) throws IOException {
-        Path dir = spoolDirectory.resolve("queue");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
         List<Path> out = new ArrayList<>();
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            files.filter(f -> {
-                        String n = f.getFileName().toString();
-                        return n.endsWith(SUFFIX + ".corrupt") || n.endsWith(SUFFIX + INCOMPLETE);
-                    })
-                    .sorted()
-                    .forEach(out::add);
+        for (Path dir : List.of(spoolDirectory.resolve("queue"), Incoming.directory(spoolDirectory))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> {
+                            String n = f.getFileName().toString();
+                            return n.endsWith(SUFFIX + ".corrupt") || n.endsWith(SUFFIX + INCOMPLETE);
+                        })
+                        .sorted()
+                        .forEach(out::add);
+            }
         }
         return out;
     }
