@@ -14,6 +14,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.internal.LogText;
 
 /**
  * What {@code hygiene scan} found in one file, and how it is printed: as text lines or as one JSON object.
@@ -60,9 +61,9 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
     }
 
     /**
-     * A line as a terminal may show it: control characters (C0, DEL, C1, as {@code PartsWriter} treats a label) and the
-     * bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, which show a name ending {@code fdp.exe} as
-     * {@code exe.pdf}) become {@code ?}. A learned token, a rule or a file name may hold ESC and the like, and the text
+     * A line as a terminal may show it ({@link LogText#printable}): control characters (C0, DEL, C1, as {@code
+     * PartsWriter} treats a label) and the bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069, which show
+     * a name ending {@code fdp.exe} as {@code exe.pdf}, and the marks U+061C, U+200E, U+200F) become {@code ?}. A learned token, a rule or a file name may hold ESC and the like, and the text
      * output goes to a terminal, where they would be read as commands (the JSON output escapes them; the
      * {@code X-Spam-Status} field replaces them likewise).
      */
@@ -78,21 +79,16 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
      * @return the text as a terminal may show it
      */
     static String printable(String line, boolean keepTabs) {
-        StringBuilder b = null;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if ((Character.isISOControl(c) && !(keepTabs && c == '\t'))
-                    || (c >= 0x202a && c <= 0x202e)
-                    || (c >= 0x2066 && c <= 0x2069)) {
-                if (b == null) {
-                    b = new StringBuilder(line.length()).append(line, 0, i);
-                }
-                b.append('?');
-            } else if (b != null) {
-                b.append(c);
-            }
+        if (!keepTabs || line.indexOf('\t') < 0) {
+            return LogText.printable(line);
         }
-        return b == null ? line : b.toString();
+        StringBuilder b = new StringBuilder(line.length());
+        int from = 0;
+        for (int tab = line.indexOf('\t'); tab >= 0; tab = line.indexOf('\t', from)) {
+            b.append(LogText.printable(line.substring(from, tab))).append('\t');
+            from = tab + 1;
+        }
+        return b.append(LogText.printable(line.substring(from))).toString();
     }
 
     private List<String> rawLines() {

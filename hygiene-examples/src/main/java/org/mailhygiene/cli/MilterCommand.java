@@ -29,6 +29,7 @@ import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.MilterMetrics;
 import org.mailhygiene.metrics.ScanMetrics;
@@ -663,11 +664,13 @@ public final class MilterCommand implements Command {
                 .append(" client=")
                 .append(env.clientAddress().map(InetAddress::getHostAddress).orElse("-"))
                 .append(" from=<")
-                .append(env.sender())
+                .append(LogText.printable(env.sender()))
                 .append("> to=[");
         List<?> recipients = env.recipients();
         for (int i = 0; i < recipients.size(); i++) {
-            sb.append(i == 0 ? "<" : ", <").append(recipients.get(i)).append('>');
+            sb.append(i == 0 ? "<" : ", <")
+                    .append(LogText.printable(String.valueOf(recipients.get(i))))
+                    .append('>');
         }
         sb.append("] size=").append(content.size()).append(" verdicts=");
         if (report == null) {

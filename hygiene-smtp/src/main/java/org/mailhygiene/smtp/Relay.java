@@ -23,6 +23,7 @@ import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.auth.ArcSealer;
@@ -172,7 +173,10 @@ public final class Relay implements AutoCloseable {
             System.arraycopy(notice, 0, out, field.length, notice.length);
             return out;
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            LOG.warn("DKIM signing failed for a notice to <{}>; it leaves unsigned", envelope.recipients(), e);
+            LOG.warn(
+                    "DKIM signing failed for a notice to <{}>; it leaves unsigned",
+                    LogText.printable(envelope.recipients().toString()),
+                    e);
             return notice;
         }
     }
@@ -403,14 +407,19 @@ public final class Relay implements AutoCloseable {
             switch (action) {
                 case REJECT:
                 case TEMPFAIL:
-                    LOG.info("{} from <{}> refused: {} ({})", action, envelope.sender(), d.reply(), d.reason());
+                    LOG.info(
+                            "{} from <{}> refused: {} ({})",
+                            action,
+                            LogText.printable(envelope.sender()),
+                            d.reply(),
+                            d.reason());
                     reply = d.reply();
                     break;
                 case DISCARD:
                     LOG.warn(
                             "message from <{}> to {} discarded by policy: {}",
-                            envelope.sender(),
-                            envelope.recipients(),
+                            LogText.printable(envelope.sender()),
+                            LogText.printable(envelope.recipients().toString()),
                             d.reason());
                     reply = d.reply();
                     break;
@@ -459,13 +468,17 @@ public final class Relay implements AutoCloseable {
         private void logWriteFailure(String what, Envelope envelope, Exception e) {
             RepeatedFailures.Decision d = writeFailures.record(RepeatedFailures.describe(e));
             if (d.level() == RepeatedFailures.Level.QUIET) {
-                LOG.debug("{} failed for a message from <{}>: {}", what, envelope.sender(), e.toString());
+                LOG.debug(
+                        "{} failed for a message from <{}>: {}",
+                        what,
+                        LogText.printable(envelope.sender()),
+                        e.toString());
                 return;
             }
             LOG.warn(
                     "{} failed for a message from <{}>{}",
                     what,
-                    envelope.sender(),
+                    LogText.printable(envelope.sender()),
                     d.quietBefore() == 0
                             ? ""
                             : " (" + d.quietBefore()
@@ -480,7 +493,11 @@ public final class Relay implements AutoCloseable {
                 // signatures it would have left with, so a released message leaves as it would have
                 QuarantinedMessage q =
                         quarantine.hold(envelope, content, d, dsn, signaturesForRelease(s, envelope, content, d));
-                LOG.info("message from <{}> quarantined as {}: {}", envelope.sender(), q.id(), d.reason());
+                LOG.info(
+                        "message from <{}> quarantined as {}: {}",
+                        LogText.printable(envelope.sender()),
+                        q.id(),
+                        d.reason());
                 kept[0] = q.id();
                 return withId(d.reply(), "held as " + q.id());
             } catch (IOException | RuntimeException e) {
@@ -512,7 +529,7 @@ public final class Relay implements AutoCloseable {
                         // the status explains a clean verdict; a message it cannot be written into goes without it
                         LOG.info(
                                 "clean message from <{}> stored without its spam status: {}",
-                                envelope.sender(),
+                                LogText.printable(envelope.sender()),
                                 e.getMessage());
                     }
                 }
@@ -525,13 +542,18 @@ public final class Relay implements AutoCloseable {
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
-                LOG.warn("DKIM signing or ARC sealing failed for a message from <{}>", envelope.sender(), e);
+                LOG.warn(
+                        "DKIM signing or ARC sealing failed for a message from <{}>",
+                        LogText.printable(envelope.sender()),
+                        e);
                 return new SmtpReply(451, "4.3.0", "Signing failed, try again later");
             } catch (org.mailhygiene.scanners.auth.HeaderSection.TooLargeException e) {
                 // a header section past what signing and sealing read will be as large at every retry: a 451 kept
                 // the sender retrying until its queue lifetime ran out (audit, session 32)
                 LOG.info(
-                        "message from <{}> refused: {} (DKIM signing, ARC sealing)", envelope.sender(), e.getMessage());
+                        "message from <{}> refused: {} (DKIM signing, ARC sealing)",
+                        LogText.printable(envelope.sender()),
+                        e.getMessage());
                 return new SmtpReply(554, "5.6.0", "Header section too large to sign");
             } catch (IOException | RuntimeException e) {
                 logWriteFailure("spool write", envelope, e);
@@ -607,7 +629,7 @@ public final class Relay implements AutoCloseable {
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 LOG.info(
                         "message from <{}> held without signatures for its release: {}",
-                        envelope.sender(),
+                        LogText.printable(envelope.sender()),
                         e.toString());
                 return Optional.empty();
             }
@@ -626,7 +648,9 @@ public final class Relay implements AutoCloseable {
                 }
             }
             if (results.isEmpty() || chain.isEmpty()) {
-                LOG.info("message from <{}> not ARC-sealed: no results of the auth scanner", envelope.sender());
+                LOG.info(
+                        "message from <{}> not ARC-sealed: no results of the auth scanner",
+                        LogText.printable(envelope.sender()));
                 return prefix;
             }
             ArcSealer.Sealing sealing;
@@ -634,7 +658,8 @@ public final class Relay implements AutoCloseable {
                 sealing = arcSealer.seal(in, results.get(), chain.get());
             }
             if (sealing.set().isEmpty()) {
-                LOG.info("message from <{}> not ARC-sealed: {}", envelope.sender(), sealing.reason());
+                LOG.info(
+                        "message from <{}> not ARC-sealed: {}", LogText.printable(envelope.sender()), sealing.reason());
                 return prefix;
             }
             byte[] set = sealing.set().get().bytes();

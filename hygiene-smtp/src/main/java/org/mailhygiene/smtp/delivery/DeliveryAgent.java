@@ -32,6 +32,7 @@ import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.internal.Timers;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.dsn.DsnRequest;
@@ -1086,7 +1087,10 @@ public final class DeliveryAgent implements AutoCloseable {
             SevenBitConverter.convert(new ByteArrayInputStream(notice), plan, out);
             return noticeSigner.apply(env, out.toByteArray());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("a notice to <{}> stays 8-bit (converting it failed: {})", env.recipients(), e.toString());
+            LOG.warn(
+                    "a notice to <{}> stays 8-bit (converting it failed: {})",
+                    LogText.printable(String.join(">, <", env.recipients())),
+                    e.toString());
             return signed;
         }
     }
@@ -1125,7 +1129,12 @@ public final class DeliveryAgent implements AutoCloseable {
                     stored = spool.get(id);
                 }
             } else {
-                LOG.info("{}: relayed notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
+                LOG.info(
+                        "{}: relayed notice {} to <{}> for {} recipient(s)",
+                        m.id(),
+                        id,
+                        LogText.printable(to),
+                        reported.size());
             }
         } catch (IOException e) {
             LOG.error(
@@ -1203,7 +1212,12 @@ public final class DeliveryAgent implements AutoCloseable {
                     stored = spool.get(id);
                 }
             } else {
-                LOG.info("{}: delay notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
+                LOG.info(
+                        "{}: delay notice {} to <{}> for {} recipient(s)",
+                        m.id(),
+                        id,
+                        LogText.printable(to),
+                        reported.size());
             }
         } catch (IOException e) {
             // As for a relayed notice: the message's delivery must not fail, or wait, for its notice (the pass was
@@ -1524,7 +1538,12 @@ public final class DeliveryAgent implements AutoCloseable {
                     stored = spool.get(bounceId);
                 }
             } else {
-                LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounceId, to.get(), reported.size());
+                LOG.info(
+                        "{}: bounce {} to <{}> for {} recipient(s)",
+                        m.id(),
+                        bounceId,
+                        LogText.printable(to.get()),
+                        reported.size());
             }
         }
         QueuedMessage out = markBounced(m);

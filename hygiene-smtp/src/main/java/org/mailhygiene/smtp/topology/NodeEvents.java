@@ -17,6 +17,7 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.RelayListener;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
@@ -87,7 +88,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
                 node,
                 queueId.map(QueueId::value).orElse("-"),
                 client(envelope),
-                envelope.sender(),
+                LogText.printable(envelope.sender()),
                 recipients(envelope.recipients()),
                 content.size(),
                 scan,
@@ -121,7 +122,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
                 node,
                 message.id().value(),
                 client(message.envelope()),
-                message.envelope().sender(),
+                LogText.printable(message.envelope().sender()),
                 recipients(results.stream().map(RecipientResult::recipient).toList()),
                 message.size(),
                 scan(message.id()),
@@ -197,7 +198,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     private static String recipients(List<String> rcpts) {
         List<String> out = new ArrayList<>();
         for (String r : rcpts) {
-            out.add("<" + r + ">");
+            out.add("<" + LogText.printable(r) + ">");
         }
         return String.join(",", out);
     }

@@ -404,6 +404,57 @@ class NodeTest {
         }
     }
 
+    /**
+     * An SMTPUTF8 sender with a right-to-left override read as another address in the node's per-message log line
+     * (helper hlearn2, session 50: {@code <x\u202Eexe.fdp@b.example>} showed as {@code <xpdf.exe@b.example>}): the
+     * override is written {@code ?}, a non-ASCII letter kept.
+     */
+    @Test
+    void theMessageLogLineShowsABidiOverrideInTheSenderAsAQuestionMark() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().start();
+                Node node = edge(sink).build()) {
+            node.start();
+            java.io.PrintStream err = System.err;
+            java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+            String reply;
+            try {
+                System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+                try (java.net.Socket s = new java.net.Socket(
+                        node.address().getAddress(), node.address().getPort())) {
+                    s.setSoTimeout(60_000);
+                    java.io.BufferedReader in = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                    java.io.OutputStream out = s.getOutputStream();
+                    assertThat(reply(in)).startsWith("220");
+                    for (String[] step : new String[][] {
+                        {"EHLO client.example", "250"},
+                        {"MAIL FROM:<j\u00f6rg\u202eexe.fdp@elsewhere.example> SMTPUTF8", "250"},
+                        {"RCPT TO:<alice@dept-a.example>", "250"},
+                        {"DATA", "354"}
+                    }) {
+                        out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        out.flush();
+                        assertThat(reply(in)).as(step[0]).startsWith(step[1]);
+                    }
+                    out.write(("Subject: x\r\n\r\n"
+                                    + new String(SampleMessages.eicar(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                                    + "\r\n.\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    reply = reply(in);
+                }
+            } finally {
+                System.setErr(err);
+            }
+            assertThat(reply).startsWith("554");
+            String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(log)
+                    .as(log)
+                    .contains("from=<j\u00f6rg?exe.fdp@elsewhere.example>")
+                    .doesNotContain("\u202e");
+        }
+    }
+
     /** One SMTP transaction with the node, each reply checked. */
     /** An edge for dept-a.example with the signature scanner, its data in {@link #dir}, delivering to {@code next}. */
     private Node.Builder edge(SmtpSink next) {
