@@ -31,47 +31,56 @@ class PostfixMilterAuthTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void spfFromTheConnectAddressAndOurResultsOnTop(FakeDnsServer dns) throws Exception {
+    /**
+     * Sends {@code msg} from {@code from} through a private Postfix whose {@code smtpd_milters} is our milter with
+     * {@code auth} alone; asserts that Postfix accepted it.
+     *
+     * @return the one message the next hop received
+     */
+    private String throughPostfix(AuthScanner auth, String from, byte[] msg) throws Exception {
         RealBinaries.require("postfix", "postfix");
         RealBinaries.require("swaks", "swaks");
-        dns.txt("sender.example", "v=spf1 ip4:127.0.0.0/8 -all");
-        AuthScanner auth = AuthScanner.builder()
-                .dns(StubResolver.builder().server(dns.address()).build())
-                .authservId("mx.example.test")
-                .build();
         try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
                 ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
                 MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
             milter.start();
             try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
                     sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
-                int port = postfix.ports().get(0);
-                byte[] msg = ("From: Alice <alice@sender.example>\r\n"
-                                + "To: user@example.test\r\n"
-                                + "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=forged.example\r\n"
-                                + "Authentication-Results: other.example; none\r\n"
-                                + "Subject: auth through Postfix\r\n"
-                                + "\r\n"
-                                + "Hello.\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1);
-                Swaks.Result r = Swaks.send(port, "alice@sender.example", "user@example.test", msg, tmp);
+                Swaks.Result r = Swaks.send(postfix.ports().get(0), from, "user@example.test", msg, tmp);
                 assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
                 List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
                 assertThat(got).as(postfix.log()).hasSize(1);
-                String delivered = got.get(0).text();
-                // Postfix inserts at index 0 above its own Received: (as OpenDKIM's and OpenDMARC's results appear).
-                assertThat(delivered).startsWith("Authentication-Results: mx.example.test;");
-                String ours = delivered.substring(0, delivered.indexOf("\r\nReceived:"));
-                assertThat(ours).contains("spf=pass").contains("smtp.mailfrom=alice@sender.example");
-                assertThat(delivered.substring(ours.length() + 2))
-                        .startsWith("Received: from ")
-                        .contains("by mta.example.test (Postfix)");
-                assertThat(delivered)
-                        .doesNotContain("forged.example")
-                        .contains("Authentication-Results: other.example; none");
+                return got.get(0).text();
             }
         }
+    }
+
+    private static AuthScanner.Builder auth(FakeDnsServer dns) {
+        return AuthScanner.builder()
+                .dns(StubResolver.builder().server(dns.address()).build())
+                .authservId("mx.example.test");
+    }
+
+    @Test
+    void spfFromTheConnectAddressAndOurResultsOnTop(FakeDnsServer dns) throws Exception {
+        dns.txt("sender.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        byte[] msg = ("From: Alice <alice@sender.example>\r\n"
+                        + "To: user@example.test\r\n"
+                        + "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=forged.example\r\n"
+                        + "Authentication-Results: other.example; none\r\n"
+                        + "Subject: auth through Postfix\r\n"
+                        + "\r\n"
+                        + "Hello.\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        String delivered = throughPostfix(auth(dns).build(), "alice@sender.example", msg);
+        // Postfix inserts at index 0 above its own Received: (as OpenDKIM's and OpenDMARC's results appear).
+        assertThat(delivered).startsWith("Authentication-Results: mx.example.test;");
+        String ours = delivered.substring(0, delivered.indexOf("\r\nReceived:"));
+        assertThat(ours).contains("spf=pass").contains("smtp.mailfrom=alice@sender.example");
+        assertThat(delivered.substring(ours.length() + 2))
+                .startsWith("Received: from ")
+                .contains("by mta.example.test (Postfix)");
+        assertThat(delivered).doesNotContain("forged.example").contains("Authentication-Results: other.example; none");
     }
 
     /**
@@ -81,37 +90,24 @@ class PostfixMilterAuthTest {
      */
     @Test
     void anExemptClientsDmarcFailureIsDeliveredAndSaysSo(FakeDnsServer dns) throws Exception {
-        RealBinaries.require("postfix", "postfix");
-        RealBinaries.require("swaks", "swaks");
         dns.txt("corp.example", "v=spf1 ip4:192.0.2.1 -all");
         dns.txt("_dmarc.corp.example", "v=DMARC1; p=reject");
-        AuthScanner auth = AuthScanner.builder()
-                .dns(StubResolver.builder().server(dns.address()).build())
-                .authservId("mx.example.test")
-                .exemptClients(java.net.InetAddress::isLoopbackAddress)
-                .build();
-        try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
-                ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
-                MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
-            milter.start();
-            try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
-                    sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
-                byte[] msg = ("From: CEO <ceo@corp.example>\r\n"
-                                + "To: user@example.test\r\n"
-                                + "Subject: our own mail\r\n"
-                                + "\r\n"
-                                + "Hello.\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1);
-                Swaks.Result r = Swaks.send(postfix.ports().get(0), "ceo@corp.example", "user@example.test", msg, tmp);
-                assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
-                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
-                assertThat(got).as(postfix.log()).hasSize(1);
-                String ours = got.get(0).text().replaceAll("\r\n\t", " ");
-                assertThat(ours)
-                        .contains("dmarc=fail (p=reject dis=none ")
-                        .contains("policy reject not applied: the client 127.0.0.1 is exempt)")
-                        .doesNotContain("dis=reject");
-            }
-        }
+        byte[] msg = ("From: CEO <ceo@corp.example>\r\n"
+                        + "To: user@example.test\r\n"
+                        + "Subject: our own mail\r\n"
+                        + "\r\n"
+                        + "Hello.\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        String delivered = throughPostfix(
+                        auth(dns)
+                                .exemptClients(java.net.InetAddress::isLoopbackAddress)
+                                .build(),
+                        "ceo@corp.example",
+                        msg)
+                .replaceAll("\r\n\t", " ");
+        assertThat(delivered)
+                .contains("dmarc=fail (p=reject dis=none ")
+                .contains("policy reject not applied: the client 127.0.0.1 is exempt)")
+                .doesNotContain("dis=reject");
     }
 }

@@ -374,6 +374,11 @@ class NodeTest {
 
     /** One transaction from the loopback address to dept-a.example; the reply to the dot. */
     private static String transaction(Node node, byte[] message) throws Exception {
+        return transaction(node, "MAIL FROM:<s@elsewhere.example>", message);
+    }
+
+    /** One SMTP transaction with the node with this MAIL command (written in UTF-8), each reply checked. */
+    private static String transaction(Node node, String mail, byte[] message) throws Exception {
         try (java.net.Socket s =
                 new java.net.Socket(node.address().getAddress(), node.address().getPort())) {
             s.setSoTimeout(60_000);
@@ -383,11 +388,11 @@ class NodeTest {
             assertThat(reply(in)).startsWith("220");
             for (String[] step : new String[][] {
                 {"EHLO client.example", "250"},
-                {"MAIL FROM:<s@elsewhere.example>", "250"},
+                {mail, "250"},
                 {"RCPT TO:<alice@dept-a.example>", "250"},
                 {"DATA", "354"}
             }) {
-                out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 out.flush();
                 assertThat(reply(in)).as(step[0]).startsWith(step[1]);
             }
@@ -419,30 +424,10 @@ class NodeTest {
             String reply;
             try {
                 System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-                try (java.net.Socket s = new java.net.Socket(
-                        node.address().getAddress(), node.address().getPort())) {
-                    s.setSoTimeout(60_000);
-                    java.io.BufferedReader in = new java.io.BufferedReader(
-                            new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-                    java.io.OutputStream out = s.getOutputStream();
-                    assertThat(reply(in)).startsWith("220");
-                    for (String[] step : new String[][] {
-                        {"EHLO client.example", "250"},
-                        {"MAIL FROM:<j\u00f6rg\u202eexe.fdp@elsewhere.example> SMTPUTF8", "250"},
-                        {"RCPT TO:<alice@dept-a.example>", "250"},
-                        {"DATA", "354"}
-                    }) {
-                        out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        out.flush();
-                        assertThat(reply(in)).as(step[0]).startsWith(step[1]);
-                    }
-                    out.write(("Subject: x\r\n\r\n"
-                                    + new String(SampleMessages.eicar(), java.nio.charset.StandardCharsets.ISO_8859_1)
-                                    + "\r\n.\r\n")
-                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                    out.flush();
-                    reply = reply(in);
-                }
+                reply = transaction(
+                        node,
+                        "MAIL FROM:<j\u00f6rg\u202eexe.fdp@elsewhere.example> SMTPUTF8",
+                        SampleMessages.eicarAttachment());
             } finally {
                 System.setErr(err);
             }
