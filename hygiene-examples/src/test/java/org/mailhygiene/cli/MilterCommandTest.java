@@ -768,4 +768,17 @@ class MilterCommandTest {
                 .as("keys a milter file takes that 'hygiene help milter' does not name")
                 .isEmpty();
     }
+
+    /** The milter's line per message writes a bidirectional override of an SMTPUTF8 address as {@code ?} (session 50). */
+    @Test
+    void theLogLineWritesABidiOverrideInAnAddressAsAQuestionMark() {
+        String line = MilterCommand.logLine(
+                "m",
+                org.mailhygiene.api.Envelope.of("j\u00f6rg\u202eexe.fdp@b.example", List.of("u\u2066@example.test")),
+                org.mailhygiene.api.MessageContent.ofString("Subject: x\r\n\r\nx\r\n", StandardCharsets.UTF_8),
+                null,
+                new org.mailhygiene.milter.MilterOutcome(
+                        org.mailhygiene.api.policy.Action.ACCEPT, "", java.util.Optional.empty(), 0, 0));
+        assertThat(line).contains("from=<j\u00f6rg?exe.fdp@b.example> to=[<u?@example.test>]");
+    }
 }
