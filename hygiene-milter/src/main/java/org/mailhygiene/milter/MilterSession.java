@@ -541,7 +541,9 @@ final class MilterSession implements Runnable {
                 // The backstop interrupted this thread: clear its interrupt, keep a server's.
                 Thread.interrupted();
                 if (!w.stopping) {
-                    LOG.warn("scan still running after the backstop of {}: tempfailed", cfg.scanTimeout());
+                    LOG.warn(
+                            "scan still running after the backstop of {}: tempfailed",
+                            org.mailhygiene.internal.Durations.format(cfg.scanTimeout()));
                     report = null;
                     unscanned[0] = BACKSTOP;
                 } else {

@@ -649,7 +649,7 @@ public final class ClamdClient {
             }
             if (out.size() == 0) {
                 throw new ClamdException(
-                        Kind.UNAVAILABLE, address + ": connection closed without a " + command + " reply", null);
+                        Kind.UNAVAILABLE, address + ": connection closed without a reply to " + command, null);
             }
             // clamd ends some replies (COMMAND READ TIMED OUT) with a newline even in z mode, then closes.
             return ClamdScanReply.stripTerminators(out.toString(StandardCharsets.UTF_8));
