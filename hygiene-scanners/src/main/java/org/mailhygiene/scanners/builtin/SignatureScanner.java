@@ -56,9 +56,9 @@ public final class SignatureScanner implements Scanner {
     /**
      * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
      * encoded into text are decoded; 3 since BinHex files are too (in text and in {@code application/mac-binhex40}
-     * parts); 4 since a message's BinHex text is held to the walker's decoded-bytes limit.
+     * parts).
      */
-    public static final String VERSION = "4";
+    public static final String VERSION = "3";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -153,7 +153,7 @@ public final class SignatureScanner implements Scanner {
                     PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
                     if (part.mimeType().equals("text/plain") || part.mimeType().equals("application/mac-binhex40")) {
                         // read to its end for the files in it, every byte through the matcher as well
-                        textFiles(part, new Matched(decoded, m), found, buf, walker.maxDecodedBytes());
+                        textFiles(part, new Matched(decoded, m), found, buf);
                     } else {
                         feedAll(decoded, m, buf);
                     }
@@ -169,7 +169,7 @@ public final class SignatureScanner implements Scanner {
 
                 @Override
                 public void untypedText(PartInfo part, InputStream raw) throws IOException {
-                    textFiles(part, raw, found, buf, walker.maxDecodedBytes());
+                    textFiles(part, raw, found, buf);
                 }
             });
         } catch (InterruptedIOException e) {
@@ -218,33 +218,22 @@ public final class SignatureScanner implements Scanner {
      * Thunderbird shows as attachments and clamd decodes when uuencoded; reads the text to its end. A yEnc line too
      * long to decode, or a broken BinHex file (a CRC that does not match, cut short), is noted in {@code found}: the
      * scan cannot be clean. Only a BinHex file's run-length coding makes it larger than its text; each file is read
-     * through the matcher without being kept, and all of a message's BinHex text to at most {@code limit} bytes (the
-     * walker's decoded-bytes limit; until session 50 a run-length bomb was read to its end, some 8 s of work for a
-     * 25 MB message decoding to 1.6 GB): past it the scan cannot be clean either.
+     * through the matcher without being kept.
      */
-    private static void textFiles(PartInfo part, InputStream text, Found found, byte[] buf, long limit)
-            throws IOException {
+    private static void textFiles(PartInfo part, InputStream text, Found found, byte[] buf) throws IOException {
         try {
-            TextFiles.read(
-                    text,
-                    (encoding, bytes) -> {
-                        if (encoding == TextFiles.Encoding.BINHEX && (found.binHexBytes += bytes) > limit) {
-                            throw new TextFiles.LimitException(
-                                    "BinHex text decodes beyond " + limit + " bytes in the message");
-                        }
-                    },
-                    (encoding, name, file) -> {
-                        if (found.eicarPart != null) {
-                            return;
-                        }
-                        PatternMatcher m = new PatternMatcher(EICAR);
-                        feedAll(file, m, buf);
-                        if (m.found(EICAR_INDEX)) {
-                            found.eicarPart = part;
-                            found.eicarFile = " > " + encoding.description() + " "
-                                    + (name.isEmpty() ? "file without a name" : "\"" + name + "\"");
-                        }
-                    });
+            TextFiles.read(text, (encoding, bytes) -> {}, (encoding, name, file) -> {
+                if (found.eicarPart != null) {
+                    return;
+                }
+                PatternMatcher m = new PatternMatcher(EICAR);
+                feedAll(file, m, buf);
+                if (m.found(EICAR_INDEX)) {
+                    found.eicarPart = part;
+                    found.eicarFile = " > " + encoding.description() + " "
+                            + (name.isEmpty() ? "file without a name" : "\"" + name + "\"");
+                }
+            });
         } catch (TextFiles.LimitException | TextFiles.BrokenException e) {
             if (found.undecodedFile == null) {
                 found.undecodedFile = describe(part) + ": " + e.getMessage() + "; a file there could not be decoded";
@@ -350,7 +339,5 @@ public final class SignatureScanner implements Scanner {
         PartInfo gtubePart;
         /** Where a file encoded into a text could not be decoded, and why; null when none. */
         String undecodedFile;
-        /** The bytes the message's BinHex text decoded to so far. */
-        long binHexBytes;
     }
 }

@@ -345,27 +345,4 @@ class SignatureScannerTest {
                 .isInstanceOf(ScanException.class)
                 .hasMessageContaining("BinHex file \"notes.txt\": the data fork's CRC does not match");
     }
-
-    /**
-     * A run-length bomb: BinHex text of a few hundred bytes per file, decoding to any size. A message's BinHex is held to
-     * the walker's decoded-bytes limit as a whole (until session 50 it was read to its end: linear, but some 8 s for a
-     * 25 MB message), past it the scan is unscannable, never clean; one file under the limit is read as before.
-     */
-    @Test
-    void binHexTextDecodingBeyondTheWalkersLimitIsUnscannable() throws Exception {
-        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode(
-                "zeros.bin", new byte[40 * 1024], new byte[0], 3, 64, false);
-        SignatureScanner small = SignatureScanner.create(org.mailhygiene.scanners.mime.MimeWalker.builder()
-                .maxDecodedBytes(64 * 1024)
-                .build());
-        String one = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\n" + hqx;
-        assertThat(small.scan(Message.of(ascii(one))).outcome()).isEqualTo(Outcome.CLEAN);
-        String two = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
-                + "--B\r\nContent-Type: text/plain\r\n\r\n" + hqx + "--B\r\nContent-Type: text/plain\r\n\r\n" + hqx
-                + "--B--\r\n";
-        assertThatThrownBy(() -> small.scan(Message.of(ascii(two)))).isInstanceOfSatisfying(ScanException.class, e -> {
-            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
-            assertThat(e.failure().detail()).contains("BinHex text decodes beyond 65536 bytes in the message");
-        });
-    }
 }
