@@ -82,9 +82,8 @@ import org.slf4j.LoggerFactory;
  * clamd decodes an {@code application/mac-binhex40} part, not the same BinHex in a letter's text (checked with ClamAV
  * 1.4 and a local signature). More than {@value #MAX_YENC_FILES} such files in a message, a yEnc line longer than
  * {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), a broken BinHex file (a CRC that does not match,
- * cut short), a BinHex file decoding beyond the {@linkplain Builder#streamMaxLength stream limit} (clamd would refuse
- * it) or a message's BinHex text decoding beyond the walker's decoded-bytes limit is an {@link Kind#UNSCANNABLE}
- * failure, never clean.
+ * cut short) or BinHex text of one part decoding beyond the walker's decoded-bytes limit is an
+ * {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
@@ -306,9 +305,9 @@ public final class ClamdScanner implements Scanner {
 
     /**
      * What is streamed besides the message (part of the cache identity): 2 since BinHex files in a text part are, as
-     * yEnc files were; 3 since a message's BinHex text is held to one decoded-bytes limit, not one per part.
+     * yEnc files were.
      */
-    static final int UNSEEN_VERSION = 3;
+    static final int UNSEEN_VERSION = 2;
 
     /** The most files yEnc-encoded into a message's text that are streamed: 100 (more is unscannable). */
     static final int MAX_YENC_FILES = 100;
@@ -326,8 +325,6 @@ public final class ClamdScanner implements Scanner {
         Set<String> candidates = new java.util.HashSet<>();
         List<String> undecoded = new ArrayList<>();
         int[] yEncFiles = {0};
-        long[] binHexBytes = {0}; // over the whole message: one 128 MiB allowance per text part made a 25 MB message of
-        // 20 parts spool some 2.5 GB for clamd (session 50)
         boolean done = false;
         try {
             MimeWalkResult walk = walker.walk(content, new PartVisitor() {
@@ -336,7 +333,7 @@ public final class ClamdScanner implements Scanner {
                     if (MimeWalker.isSmime(part)) {
                         candidates.add(part.path());
                     } else if (part.mimeType().equals("text/plain") && undecoded.isEmpty()) {
-                        yEncFiles(part, decoded, found, yEncFiles, binHexBytes, undecoded);
+                        yEncFiles(part, decoded, found, yEncFiles, undecoded);
                     }
                     return true;
                 }
@@ -345,7 +342,7 @@ public final class ClamdScanner implements Scanner {
                 public void untypedText(PartInfo part, InputStream raw) throws IOException {
                     // Thunderbird reads such text as sent, its transfer encoding not removed
                     if (undecoded.isEmpty()) {
-                        yEncFiles(part, raw, found, yEncFiles, binHexBytes, undecoded);
+                        yEncFiles(part, raw, found, yEncFiles, undecoded);
                     }
                 }
 
@@ -396,34 +393,19 @@ public final class ClamdScanner implements Scanner {
      * Spools each file yEnc-encoded or BinHex-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds
      * and shows them; clamd decodes uuencoded files in text itself, not yEnc nor BinHex, though it decodes an
      * {@code application/mac-binhex40} part). More than {@value #MAX_YENC_FILES} files, a yEnc line too long to
-     * decode, a broken BinHex file, a BinHex file decoding beyond the stream limit or a message's BinHex text decoding
-     * beyond the walker's decoded-bytes limit goes to
+     * decode, a broken BinHex file or BinHex text decoding beyond the walker's decoded-bytes limit goes to
      * {@code undecoded} and ends the search: the scan cannot be clean.
      */
     private void yEncFiles(
-            PartInfo part,
-            InputStream text,
-            List<SpooledContent> found,
-            int[] count,
-            long[] binHexBytes,
-            List<String> undecoded)
+            PartInfo part, InputStream text, List<SpooledContent> found, int[] count, List<String> undecoded)
             throws IOException {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
-        // a yEnc file decodes to fewer bytes than its text: the message's size, at most the stream limit, bounds each;
-        // a BinHex file's run-length coding does not, so each is held to the stream limit (clamd would refuse more:
-        // it was spooled whole first) and all of a message's to the walker's decoded-bytes limit
-        long[] fileBytes = {0};
+        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them; a BinHex file's run-length
+        // coding does not, so its bytes are held to the walker's decoded-bytes limit
+        long[] binHexBytes = {0};
         TextFiles.Budget budget = (encoding, bytes) -> {
-            if (encoding != TextFiles.Encoding.BINHEX) {
-                return;
-            }
-            if ((binHexBytes[0] += bytes) > walker.maxDecodedBytes()) {
-                throw new TextFiles.LimitException(
-                        "BinHex text decodes beyond " + walker.maxDecodedBytes() + " bytes in the message");
-            }
-            if ((fileBytes[0] += bytes) > streamMaxLength) {
-                throw new TextFiles.LimitException(
-                        "a BinHex file decodes beyond the stream limit of " + streamMaxLength + " bytes");
+            if (encoding == TextFiles.Encoding.BINHEX && (binHexBytes[0] += bytes) > walker.maxDecodedBytes()) {
+                throw new TextFiles.LimitException("BinHex text decodes beyond " + walker.maxDecodedBytes() + " bytes");
             }
         };
         try {
@@ -431,7 +413,6 @@ public final class ClamdScanner implements Scanner {
                 if (encoding == TextFiles.Encoding.UUENCODE) {
                     return; // clamd decodes uuencoded files in text itself
                 }
-                fileBytes[0] = 0;
                 if (++count[0] > MAX_YENC_FILES) {
                     throw new TextFiles.LimitException("more than " + MAX_YENC_FILES + " yEnc or BinHex files");
                 }

@@ -133,30 +133,4 @@ class ClamdYEncStreamsTest {
                     assertThat(e.failure().detail()).contains("BinHex file \"notes.txt\": the data fork's CRC");
                 });
     }
-
-    /**
-     * A BinHex file's run-length code lets a few hundred bytes of text decode to any size: one that decodes beyond the
-     * stream limit (which clamd would refuse) is unscannable as soon as it passes it, not spooled whole first (session
-     * 50: each text part could spool up to 128 MiB, a message of many parts gigabytes).
-     */
-    @Test
-    void aBinHexFileDecodingBeyondTheStreamLimitIsUnscannableWithoutBeingSpooledWhole() throws Exception {
-        byte[] zeros = new byte[64 * 1024];
-        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode("zeros.bin", zeros, new byte[0], 3, 64, false);
-        String m = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\nHere:\r\n\r\n" + hqx + "bye\r\n";
-        assertThat(m.length()).isLessThan(4096);
-        ClamdScanner small = ClamdScanner.builder()
-                .address(clamd.get().tcpAddress())
-                .connectTimeout(Duration.ofSeconds(1))
-                .readTimeout(Duration.ofSeconds(20))
-                .streamMaxLength(8192)
-                .build();
-        assertThatThrownBy(() -> small.scan(Message.of(m.getBytes(StandardCharsets.ISO_8859_1))))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
-                    assertThat(e.failure().detail()).contains("a BinHex file decodes beyond the stream limit of 8192");
-                });
-        // the message itself is scanned (a threat in it is still named), the file is not streamed
-        assertThat(streams()).singleElement().satisfies(st -> assertThat(st).startsWith("From: a@example.org"));
-    }
 }
