@@ -44,7 +44,8 @@ import org.mailhygiene.scanners.mime.TextFiles;
  * pass already found EICAR). Memory use does not grow with the message. When the walker hits one of its limits before
  * finding EICAR, part of the decoded content was not examined and the scan fails ({@link ScanFailure.Kind#TOO_LARGE}
  * for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and part-count limits) rather than
- * calling the message clean; so does a yEnc line too long to decode ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
+ * calling the message clean; so do a yEnc line too long to decode and BinHex files decoding to more than the walker's
+ * decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
  * MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
@@ -56,9 +57,9 @@ public final class SignatureScanner implements Scanner {
     /**
      * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
      * encoded into text are decoded; 3 since BinHex files are too (in text and in {@code application/mac-binhex40}
-     * parts).
+     * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable.
      */
-    public static final String VERSION = "3";
+    public static final String VERSION = "4";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -144,7 +145,7 @@ public final class SignatureScanner implements Scanner {
         if (raw.found(EICAR_INDEX)) {
             return infected("in the raw message", start);
         }
-        Found found = new Found();
+        Found found = new Found(walker.maxDecodedBytes());
         MimeWalkResult walk;
         try {
             walk = walker.walk(content, new PartVisitor() {
@@ -216,13 +217,15 @@ public final class SignatureScanner implements Scanner {
     /**
      * Looks for EICAR in the files uuencoded, yEnc-encoded or BinHex-encoded into a text ({@link TextFiles}), which
      * Thunderbird shows as attachments and clamd decodes when uuencoded; reads the text to its end. A yEnc line too
-     * long to decode, or a broken BinHex file (a CRC that does not match, cut short), is noted in {@code found}: the
-     * scan cannot be clean. Only a BinHex file's run-length coding makes it larger than its text; each file is read
-     * through the matcher without being kept.
+     * long to decode, a broken BinHex file (a CRC that does not match, cut short), or BinHex files decoding to more than
+     * the walker's decoded-bytes limit in all the message's texts, is noted in {@code found}: the scan cannot be clean.
+     * Only a BinHex file's run-length coding makes it larger than its text (some 95 times: a 10 MB text decodes to a
+     * gigabyte; until session 50 all of it went through the matcher); each file is read through the matcher without
+     * being kept.
      */
     private static void textFiles(PartInfo part, InputStream text, Found found, byte[] buf) throws IOException {
         try {
-            TextFiles.read(text, (encoding, bytes) -> {}, (encoding, name, file) -> {
+            TextFiles.read(text, found.binHex, (encoding, name, file) -> {
                 if (found.eicarPart != null) {
                     return;
                 }
@@ -339,5 +342,11 @@ public final class SignatureScanner implements Scanner {
         PartInfo gtubePart;
         /** Where a file encoded into a text could not be decoded, and why; null when none. */
         String undecodedFile;
+        /** The bytes the message's BinHex files decode to, held to the walker's decoded-bytes limit in all. */
+        final TextFiles.Budget binHex;
+
+        Found(long maxBinHexBytes) {
+            binHex = TextFiles.binHexBudget(maxBinHexBytes);
+        }
     }
 }

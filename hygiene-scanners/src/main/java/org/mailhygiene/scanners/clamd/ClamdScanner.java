@@ -402,12 +402,7 @@ public final class ClamdScanner implements Scanner {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
         // a yEnc file decodes to fewer bytes than its text: the message's size bounds them; a BinHex file's run-length
         // coding does not, so its bytes are held to the walker's decoded-bytes limit
-        long[] binHexBytes = {0};
-        TextFiles.Budget budget = (encoding, bytes) -> {
-            if (encoding == TextFiles.Encoding.BINHEX && (binHexBytes[0] += bytes) > walker.maxDecodedBytes()) {
-                throw new TextFiles.LimitException("BinHex text decodes beyond " + walker.maxDecodedBytes() + " bytes");
-            }
-        };
+        TextFiles.Budget budget = TextFiles.binHexBudget(walker.maxDecodedBytes());
         try {
             TextFiles.read(text, budget, (encoding, name, content) -> {
                 if (encoding == TextFiles.Encoding.UUENCODE) {

@@ -134,6 +134,29 @@ public final class TextFiles {
         }
     }
 
+    /**
+     * A budget that holds the bytes BinHex files decode to (after their run-length coding, which can make a line of 64
+     * characters some thousands of bytes) to {@code maxBytes} in all, over every {@link #read} it is given to, and throws
+     * a {@link LimitException} ({@code BinHex text decodes beyond N bytes}) at the line that goes beyond. uuencoded and
+     * yEnc files decode to fewer bytes than their text and are not counted; their long lines go to {@link
+     * Budget#lineTooLong}'s default. Not thread-safe: one per message (or part) read.
+     *
+     * @param maxBytes the most bytes BinHex files may decode to, at least 0
+     * @return a new budget, nothing counted yet
+     * @throws IllegalArgumentException if {@code maxBytes} is negative
+     */
+    public static Budget binHexBudget(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
+        }
+        long[] counted = {0};
+        return (encoding, bytes) -> {
+            if (encoding == Encoding.BINHEX && (counted[0] += bytes) > maxBytes) {
+                throw new LimitException("BinHex text decodes beyond " + maxBytes + " bytes");
+            }
+        };
+    }
+
     /** Receives each file found. */
     @FunctionalInterface
     public interface Handler {
