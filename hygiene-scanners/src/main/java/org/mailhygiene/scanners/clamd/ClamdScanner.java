@@ -82,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * clamd decodes an {@code application/mac-binhex40} part, not the same BinHex in a letter's text (checked with ClamAV
  * 1.4 and a local signature). More than {@value #MAX_YENC_FILES} such files in a message, a yEnc line longer than
  * {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), a broken BinHex file (a CRC that does not match,
- * cut short) or BinHex text of one part decoding beyond the walker's decoded-bytes limit is an
+ * cut short) or BinHex text decoding beyond the walker's decoded-bytes limit (in all the message's texts) is an
  * {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
@@ -305,9 +305,9 @@ public final class ClamdScanner implements Scanner {
 
     /**
      * What is streamed besides the message (part of the cache identity): 2 since BinHex files in a text part are, as
-     * yEnc files were.
+     * yEnc files were; 3 since their bytes are held to the walker's decoded-bytes limit for the whole message.
      */
-    static final int UNSEEN_VERSION = 2;
+    static final int UNSEEN_VERSION = 3;
 
     /** The most files yEnc-encoded into a message's text that are streamed: 100 (more is unscannable). */
     static final int MAX_YENC_FILES = 100;
@@ -325,6 +325,10 @@ public final class ClamdScanner implements Scanner {
         Set<String> candidates = new java.util.HashSet<>();
         List<String> undecoded = new ArrayList<>();
         int[] yEncFiles = {0};
+        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them; a BinHex file's run-length
+        // coding does not (a text some 95 times larger), so its bytes are held to the walker's decoded-bytes limit, in
+        // all the message's texts (until session 50 in each text part: a 24.8 MB letter of 20 parts spooled 2.1 GB)
+        TextFiles.Budget binHex = TextFiles.binHexBudget(walker.maxDecodedBytes());
         boolean done = false;
         try {
             MimeWalkResult walk = walker.walk(content, new PartVisitor() {
@@ -333,7 +337,7 @@ public final class ClamdScanner implements Scanner {
                     if (MimeWalker.isSmime(part)) {
                         candidates.add(part.path());
                     } else if (part.mimeType().equals("text/plain") && undecoded.isEmpty()) {
-                        yEncFiles(part, decoded, found, yEncFiles, undecoded);
+                        yEncFiles(part, decoded, found, yEncFiles, binHex, undecoded);
                     }
                     return true;
                 }
@@ -342,7 +346,7 @@ public final class ClamdScanner implements Scanner {
                 public void untypedText(PartInfo part, InputStream raw) throws IOException {
                     // Thunderbird reads such text as sent, its transfer encoding not removed
                     if (undecoded.isEmpty()) {
-                        yEncFiles(part, raw, found, yEncFiles, undecoded);
+                        yEncFiles(part, raw, found, yEncFiles, binHex, undecoded);
                     }
                 }
 
@@ -393,16 +397,18 @@ public final class ClamdScanner implements Scanner {
      * Spools each file yEnc-encoded or BinHex-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds
      * and shows them; clamd decodes uuencoded files in text itself, not yEnc nor BinHex, though it decodes an
      * {@code application/mac-binhex40} part). More than {@value #MAX_YENC_FILES} files, a yEnc line too long to
-     * decode, a broken BinHex file or BinHex text decoding beyond the walker's decoded-bytes limit goes to
-     * {@code undecoded} and ends the search: the scan cannot be clean.
+     * decode, a broken BinHex file or BinHex text decoding beyond {@code budget} (the walker's decoded-bytes limit, for
+     * the whole message) goes to {@code undecoded} and ends the search: the scan cannot be clean.
      */
-    private void yEncFiles(
-            PartInfo part, InputStream text, List<SpooledContent> found, int[] count, List<String> undecoded)
+    private static void yEncFiles(
+            PartInfo part,
+            InputStream text,
+            List<SpooledContent> found,
+            int[] count,
+            TextFiles.Budget budget,
+            List<String> undecoded)
             throws IOException {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
-        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them; a BinHex file's run-length
-        // coding does not, so its bytes are held to the walker's decoded-bytes limit
-        TextFiles.Budget budget = TextFiles.binHexBudget(walker.maxDecodedBytes());
         try {
             TextFiles.read(text, budget, (encoding, name, content) -> {
                 if (encoding == TextFiles.Encoding.UUENCODE) {

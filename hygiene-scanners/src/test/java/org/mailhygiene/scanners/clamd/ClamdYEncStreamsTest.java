@@ -133,4 +133,29 @@ class ClamdYEncStreamsTest {
                     assertThat(e.failure().detail()).contains("BinHex file \"notes.txt\": the data fork's CRC");
                 });
     }
+
+    /**
+     * Found by review (session 50): BinHex text decoded to up to the walker's decoded-bytes limit (128 MiB) in each text
+     * part, every file spooled (to a temporary file) before the first was streamed: a 24.8 MB letter of 20 such parts
+     * spooled 2.1 GB ({@code hygiene scan --clamd}, 16.8 s, clamd not even reachable). The limit is now for the whole
+     * message: six parts of 22 MiB each (each under clamd's stream limit) were six clean streams, and are unscannable.
+     */
+    @Test
+    void binHexFilesDecodeToAtMostTheWalkersLimitInAllTheMessagesTexts() throws Exception {
+        int each = 22 << 20;
+        assertThat(6L * each).isGreaterThan(org.mailhygiene.scanners.mime.MimeWalker.DEFAULT_MAX_DECODED_BYTES);
+        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode(
+                "zeros.bin", new byte[each], new byte[0], 3, 64, false);
+        String part = "--B\r\nContent-Type: text/plain\r\n\r\nHere:\r\n\r\n" + hqx;
+        String m = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+                + part.repeat(6) + "--B--\r\n";
+        assertThatThrownBy(() -> scanner().scan(Message.of(m.getBytes(StandardCharsets.ISO_8859_1))))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail())
+                            .contains("part 6: BinHex text decodes beyond "
+                                    + org.mailhygiene.scanners.mime.MimeWalker.DEFAULT_MAX_DECODED_BYTES + " bytes");
+                });
+        assertThat(streams()).hasSize(6); // the message and the five files decoded within the limit
+    }
 }
