@@ -82,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * clamd decodes an {@code application/mac-binhex40} part, not the same BinHex in a letter's text (checked with ClamAV
  * 1.4 and a local signature). More than {@value #MAX_YENC_FILES} such files in a message, a yEnc line longer than
  * {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), a broken BinHex file (a CRC that does not match,
- * cut short) or BinHex text decoding beyond the walker's decoded-bytes limit (in all the message's texts) is an
+ * cut short), BinHex text decoding beyond the walker's decoded-bytes limit (in all the message's texts) or one BinHex
+ * file decoding beyond the {@linkplain Builder#streamMaxLength stream limit} (clamd would refuse it) is an
  * {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
@@ -337,7 +338,7 @@ public final class ClamdScanner implements Scanner {
                     if (MimeWalker.isSmime(part)) {
                         candidates.add(part.path());
                     } else if (part.mimeType().equals("text/plain") && undecoded.isEmpty()) {
-                        yEncFiles(part, decoded, found, yEncFiles, binHex, undecoded);
+                        yEncFiles(part, decoded, found, yEncFiles, binHex, streamMaxLength, undecoded);
                     }
                     return true;
                 }
@@ -346,7 +347,7 @@ public final class ClamdScanner implements Scanner {
                 public void untypedText(PartInfo part, InputStream raw) throws IOException {
                     // Thunderbird reads such text as sent, its transfer encoding not removed
                     if (undecoded.isEmpty()) {
-                        yEncFiles(part, raw, found, yEncFiles, binHex, undecoded);
+                        yEncFiles(part, raw, found, yEncFiles, binHex, streamMaxLength, undecoded);
                     }
                 }
 
@@ -397,8 +398,10 @@ public final class ClamdScanner implements Scanner {
      * Spools each file yEnc-encoded or BinHex-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds
      * and shows them; clamd decodes uuencoded files in text itself, not yEnc nor BinHex, though it decodes an
      * {@code application/mac-binhex40} part). More than {@value #MAX_YENC_FILES} files, a yEnc line too long to
-     * decode, a broken BinHex file or BinHex text decoding beyond {@code budget} (the walker's decoded-bytes limit, for
-     * the whole message) goes to {@code undecoded} and ends the search: the scan cannot be clean.
+     * decode, a broken BinHex file, BinHex text decoding beyond {@code budget} (the walker's decoded-bytes limit, for
+     * the whole message) or one BinHex file decoding beyond {@code streamLimit} (which clamd would refuse: it was
+     * spooled whole first; a yEnc file is never larger than its text, and the message is at most the limit) goes to
+     * {@code undecoded} and ends the search: the scan cannot be clean.
      */
     private static void yEncFiles(
             PartInfo part,
@@ -406,11 +409,21 @@ public final class ClamdScanner implements Scanner {
             List<SpooledContent> found,
             int[] count,
             TextFiles.Budget budget,
+            long streamLimit,
             List<String> undecoded)
             throws IOException {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
+        long[] fileBytes = {0};
+        TextFiles.Budget perFile = (encoding, bytes) -> {
+            budget.decoded(encoding, bytes);
+            if (encoding == TextFiles.Encoding.BINHEX && (fileBytes[0] += bytes) > streamLimit) {
+                throw new TextFiles.LimitException(
+                        "a BinHex file decodes beyond the stream limit of " + streamLimit + " bytes");
+            }
+        };
         try {
-            TextFiles.read(text, budget, (encoding, name, content) -> {
+            TextFiles.read(text, perFile, (encoding, name, content) -> {
+                fileBytes[0] = 0;
                 if (encoding == TextFiles.Encoding.UUENCODE) {
                     return; // clamd decodes uuencoded files in text itself
                 }

@@ -158,4 +158,30 @@ class ClamdYEncStreamsTest {
                 });
         assertThat(streams()).hasSize(6); // the message and the five files decoded within the limit
     }
+
+    /**
+     * A BinHex file's run-length code lets a few hundred bytes of text decode to any size: one that decodes beyond the
+     * stream limit (which clamd would refuse) is unscannable as soon as it passes it, not spooled whole first (it was
+     * then refused as TOO_LARGE).
+     */
+    @Test
+    void aBinHexFileDecodingBeyondTheStreamLimitIsUnscannableWithoutBeingSpooledWhole() throws Exception {
+        byte[] zeros = new byte[64 * 1024];
+        String hqx = org.mailhygiene.scanners.mime.BinHexFixtures.encode("zeros.bin", zeros, new byte[0], 3, 64, false);
+        String m = "From: a@example.org\r\nContent-Type: text/plain\r\n\r\nHere:\r\n\r\n" + hqx + "bye\r\n";
+        assertThat(m.length()).isLessThan(4096);
+        ClamdScanner small = ClamdScanner.builder()
+                .address(clamd.get().tcpAddress())
+                .connectTimeout(Duration.ofSeconds(1))
+                .readTimeout(Duration.ofSeconds(20))
+                .streamMaxLength(8192)
+                .build();
+        assertThatThrownBy(() -> small.scan(Message.of(m.getBytes(StandardCharsets.ISO_8859_1))))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("a BinHex file decodes beyond the stream limit of 8192");
+                });
+        // the message itself is scanned (a threat in it is still named), the file is not streamed
+        assertThat(streams()).singleElement().satisfies(st -> assertThat(st).startsWith("From: a@example.org"));
+    }
 }
