@@ -25,7 +25,7 @@ class SharedModelSyncChangesTest {
     private static final String[] WORDS = {"cheap", "meds", "meeting", "invoice", "lunch", "prize", "report", "win"};
 
     /** Counts whole reads and reads of changes; everything else goes to the store. */
-    private static final class CountingStore extends ForwardingTokenStore {
+    private static class CountingStore extends ForwardingTokenStore {
         final AtomicInteger wholeReads = new AtomicInteger();
         final AtomicInteger changeReads = new AtomicInteger();
 
@@ -135,5 +135,55 @@ class SharedModelSyncChangesTest {
                 .contains(" INFO ")
                 .contains("reading the whole model, not the changes since version 2: the change log starts after"
                         + " version 3, after 2");
+    }
+
+    /**
+     * A store whose changes do not continue what the node holds (one restored from an older backup issues the lost
+     * versions again with other counts; the session 50 review reproduced it with a real redis-server) left the node with
+     * the wrong counts for as long as changes kept coming: refreshes now read the whole model at least every
+     * {@link SharedModelSync#WHOLE_READ_INTERVAL}, even when the version did not move, and a periodic read that finds
+     * what the node holds does not touch its model.
+     */
+    @Test
+    void aPeriodicWholeReadPutsRightChangesThatDoNotContinueWhatTheNodeHolds() throws Exception {
+        InProcessSharedState state = InProcessSharedState.create();
+        TokenStore shared = state.tokens();
+        boolean[] lie = {false};
+        CountingStore store = new CountingStore(shared) {
+            @Override
+            public Changes changesSince(String model, long version) throws SharedStateException {
+                Changes c = super.changesSince(model, version);
+                if (lie[0] && c instanceof Changes.Delta d) {
+                    // what a restored store answers: its version and message counts, not the tokens the node missed
+                    return new Changes.Delta(d.version(), d.spamMessages(), d.hamMessages(), java.util.Map.of());
+                }
+                return c;
+            }
+        };
+        BayesModel local = BayesModel.empty();
+        try (SharedModelSync node = new SharedModelSync(local, "m", store)) {
+            shared.learn("m", List.of("cheap"), true);
+            node.refresh();
+            lie[0] = true;
+            shared.learn("m", List.of("prize"), true);
+            node.refresh();
+            assertThat(local.evidence("prize"))
+                    .as("the node believed the changes")
+                    .isEqualTo(BayesModel.empty().evidence("prize"));
+            int whole = store.wholeReads.get();
+            assertThat(node.refresh()).isFalse(); // nothing new, not yet due
+            assertThat(store.wholeReads.get()).isEqualTo(whole);
+            node.wholeReadInterval(java.time.Duration.ZERO);
+            assertThat(node.refresh()).isTrue(); // due: the version did not move, the whole read puts it right
+            assertThat(store.wholeReads.get()).isEqualTo(whole + 1);
+            BayesModel expected = BayesModel.empty();
+            try (SharedModelSync fresh = new SharedModelSync(expected, "m", shared)) {
+                fresh.refresh();
+            }
+            assertSameModel(expected, local);
+            assertThat(node.refresh())
+                    .as("a periodic read that finds the same counts")
+                    .isFalse();
+        }
     }
 }
