@@ -79,6 +79,24 @@ class ReportCommandTest {
                 .endsWith(" (a malformed file; the other files are reported)\n");
     }
 
+    /**
+     * Audit, session 50: an empty statistics file (a copy to a full disk) counted as a day without mail and was named
+     * nowhere, so the month looked quieter than it was.
+     */
+    @Test
+    void anEmptyFileIsNamedAndTheRestReported() throws Exception {
+        fill("gateway", 3, "Worm.Bagle.A");
+        Path empty = tmp.resolve("gateway/stats/2025-12-30.stats");
+        Files.write(empty, new byte[0]);
+        Run r = Run.main("report", "--data", tmp.toString(), "--html", "-");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Node gateway").contains("2026-01").doesNotContain("2025-12");
+        assertThat(r.err())
+                .isEqualTo("hygiene report: not counted: " + empty + ": empty: no 'day 2025-12-30' line (a complete"
+                        + " statistics file names its day at the top) (a malformed file; the other files are"
+                        + " reported)\n");
+    }
+
     @Test
     void monthFilterAndHtmlOptions() throws Exception {
         fill("gateway", 1, "X");

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * rejected, quarantined, tempfailed and viruses by name, once per message; failures and cache hits per scanner call;
  * signature updates). The relay calls {@link #received()}, {@link #sent()} and {@link #bounced()} itself.
  *
- * <p>Files ({@code YYYY-MM-DD.stats}, UTF-8): a comment line, {@code node NAME}, then one {@code counter value} line per
- * non-zero counter and one {@code virus<TAB>name<TAB>count} line per virus name. They are written to a temporary file,
+ * <p>Files ({@code YYYY-MM-DD.stats}, UTF-8): a comment line, {@code node NAME}, {@code day YYYY-MM-DD}, then one
+ * {@code counter value} line per non-zero counter, one {@code virus<TAB>name<TAB>count} line per virus name, and a last
+ * line {@code # end}, by which a file cut short is told from a complete one. They are written to a temporary file,
  * forced to disk and renamed over the old one, so a crash leaves either the old or the new file, never a torn one.
  * {@link #flush()} writes; call it periodically (the relay does, every few seconds) and {@link #close()} flushes. A day
  * that ends while the node runs is kept in memory from the first event or call of the next day on and written by the
@@ -52,6 +53,14 @@ import org.slf4j.LoggerFactory;
 public final class NodeStatistics implements HygieneListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeStatistics.class);
     private static final String SUFFIX = ".stats";
+    /**
+     * The first line of a file. Files written before session 50 began {@code # mail-hygiene daily statistics v1} and
+     * had no {@link #END} line; a file that begins with this header must end with it, so that one cut short after any
+     * of its counts (a copy to a full disk, a restored backup) is told from a complete one.
+     */
+    static final String HEADER = "# mail-hygiene daily statistics v1 (complete when its last line is '# end')";
+    /** The last line of a file that begins with {@link #HEADER}; a comment, which earlier versions skip. */
+    static final String END = "# end";
     /** What a malformed file of today is renamed to (plus {@code .N} when that name is taken). */
     static final String CORRUPT_SUFFIX = ".stats.corrupt";
 
@@ -309,7 +318,7 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     }
 
     private void write(Path file, DailyCounts counts) throws IOException {
-        StringBuilder sb = new StringBuilder("# mail-hygiene daily statistics v1\n");
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
         sb.append("node ").append(node).append('\n');
         sb.append("day ").append(counts.day()).append('\n');
         for (Map.Entry<Counter, Long> e : counts.counters().entrySet()) {
@@ -322,6 +331,7 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                     .append(e.getValue())
                     .append('\n');
         }
+        sb.append(END).append('\n');
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(
                 tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -406,7 +416,9 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
      * @return its counts
      * @throws IOException if it cannot be read
      * @throws IllegalArgumentException if it is malformed, naming the file, the line and the problem (not UTF-8, a
-     *     count that is no whole number of 0 or more, an unknown counter)
+     *     count that is no whole number of 0 or more, an unknown counter, a {@code day} line other than the file
+     *     name's day), or cut short: empty, without its {@code day} line, or, when it begins with the header written
+     *     since session 50, without its last line {@code # end}
      */
     public static DailyCounts read(Path file) throws IOException {
         String name = file.getFileName().toString();
@@ -424,6 +436,14 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException(file + ": not UTF-8 text (statistics files are written in UTF-8)", e);
         }
+        // checked first: a line cut in its middle is named as the file's end, not as a bad count
+        if (!lines.isEmpty()
+                && lines.get(0).equals(HEADER)
+                && !lines.get(lines.size() - 1).equals(END)) {
+            throw new IllegalArgumentException(file + ": cut short after line " + lines.size() + ": no '" + END
+                    + "' line after the last count (its counts may be incomplete)");
+        }
+        boolean named = false;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank() || line.startsWith("#")) {
@@ -442,7 +462,15 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                 if (parts.length != 2) {
                     throw new IllegalArgumentException("expected 'key value'");
                 }
-                if (parts[0].equals("node") || parts[0].equals("day")) {
+                if (parts[0].equals("day")) {
+                    if (!parts[1].trim().equals(day.toString())) {
+                        throw new IllegalArgumentException("the file of " + day + " says day '" + parts[1].trim()
+                                + "' (a file renamed or copied under another day's name?)");
+                    }
+                    named = true;
+                    continue;
+                }
+                if (parts[0].equals("node")) {
                     continue;
                 }
                 Counter counter;
@@ -456,6 +484,12 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
             }
+        }
+        // Every version writes the day in the file's third line: without it the file is empty or was cut in its head
+        // (until session 50 such a file counted as a day without mail, and nothing said so).
+        if (!named) {
+            throw new IllegalArgumentException(file + ": " + (lines.isEmpty() ? "empty" : "cut short") + ": no 'day "
+                    + day + "' line (a complete statistics file names its day at the top)");
         }
         return new DailyCounts(day, c, v);
     }

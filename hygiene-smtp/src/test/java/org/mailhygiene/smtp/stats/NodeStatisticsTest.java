@@ -194,6 +194,48 @@ class NodeStatisticsTest {
     }
 
     /**
+     * Audit, session 50: a statistics file cut short (a copy to a full disk, a restored backup) was read as far as it
+     * went, and an empty one as a day without mail, without a word: {@code hygiene report} showed fewer messages and
+     * named no file. A file cut at any byte before its last line is now named as such.
+     */
+    @Test
+    void aFileCutShortAtAnyByteIsNamedAsSuch() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            for (int i = 0; i < 12; i++) {
+                s.received();
+            }
+            s.sent();
+            s.disposition(decide(virus("Worm.NetSky")), msg);
+            s.disposition(decide(spam()), msg);
+        }
+        Path f = dir.resolve("stats/2026-01-01.stats");
+        byte[] whole = Files.readAllBytes(f);
+        assertThat(NodeStatistics.read(f).get(Counter.RECEIVED)).isEqualTo(12);
+        Path cut = dir.resolve("2026-01-01.stats");
+        // the last byte is the final line break: without it the file is still whole
+        for (int n = 0; n < whole.length - 1; n++) {
+            Files.write(cut, java.util.Arrays.copyOf(whole, n));
+            assertThatThrownBy(() -> NodeStatistics.read(cut))
+                    .as("cut after %d of %d bytes", n, whole.length)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith(cut.toString());
+        }
+        Files.write(cut, new byte[0]);
+        assertThatThrownBy(() -> NodeStatistics.read(cut))
+                .hasMessage(cut + ": empty: no 'day 2026-01-01' line (a complete statistics file names its day at the"
+                        + " top)");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 8));
+        assertThatThrownBy(() -> NodeStatistics.read(cut)).hasMessageContaining(": cut short after line ");
+        // a file written before the end line existed is still read whole
+        Files.writeString(cut, "# mail-hygiene daily statistics v1\nnode gateway\nday 2026-01-01\nreceived 5\n");
+        assertThat(NodeStatistics.read(cut).get(Counter.RECEIVED)).isEqualTo(5);
+        // and one of another day's name is no day of this one
+        Files.writeString(cut, "# mail-hygiene daily statistics v1\nnode gateway\nday 2025-12-31\nreceived 5\n");
+        assertThatThrownBy(() -> NodeStatistics.read(cut))
+                .hasMessageContaining("line 3: the file of 2026-01-01 says day '2025-12-31'");
+    }
+
+    /**
      * A malformed file of an earlier day made {@code history()} throw, so the node's daily report mail and the shared
      * counters failed every day on it: it is left out there now (and {@code hygiene report} still refuses it).
      */
