@@ -250,6 +250,15 @@ public final class StatisticsReport {
     }
 
     private static void mailTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        table(sb, mailRows(months));
+    }
+
+    /**
+     * A mail table's rows, the text's and the HTML's: the header, one row per month, a {@code total} row when there is
+     * more than one month, a {@code (none)} row when there is none. Until session 50 the HTML tables had neither of the
+     * last two: a month without mail was an empty table, and a year's totals were in the text alone.
+     */
+    private static List<String[]> mailRows(Map<YearMonth, DailyCounts> months) {
         List<String[]> rows = new ArrayList<>();
         List<String> header = new ArrayList<>(List.of("month"));
         for (Counter c : MAIL_COLUMNS) {
@@ -270,7 +279,7 @@ public final class StatisticsReport {
         if (months.isEmpty()) {
             rows.add(mailRow("(none)", Map.of()));
         }
-        table(sb, rows);
+        return rows;
     }
 
     private static String[] mailRow(String label, Map<Counter, Long> counts) {
@@ -431,19 +440,19 @@ public final class StatisticsReport {
     }
 
     private static void htmlMailTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
-        sb.append("<table><tr><th>month</th>");
-        for (Counter c : MAIL_COLUMNS) {
-            sb.append("<th>").append(c.key()).append("</th>");
-            if (c == Counter.SPAM) {
-                sb.append("<th>spam%</th>");
-            }
-        }
-        sb.append("</tr>\n");
-        for (Map.Entry<YearMonth, DailyCounts> e : months.entrySet()) {
-            String[] row = mailRow(e.getKey().toString(), e.getValue().counters());
+        List<String[]> rows = mailRows(months);
+        sb.append("<table>");
+        for (int i = 0; i < rows.size(); i++) {
+            String cell = i == 0 ? "th" : "td";
             sb.append("<tr>");
-            for (String cell : row) {
-                sb.append("<td>").append(esc(cell)).append("</td>");
+            for (String text : rows.get(i)) {
+                sb.append('<')
+                        .append(cell)
+                        .append('>')
+                        .append(esc(text))
+                        .append("</")
+                        .append(cell)
+                        .append('>');
             }
             sb.append("</tr>\n");
         }

@@ -292,6 +292,35 @@ class NodeStatisticsTest {
     }
 
     /**
+     * Audit, session 50: the HTML report's mail tables had no {@code total} row over several months and no {@code
+     * (none)} row for a month without mail (an empty table), which the text's tables have.
+     */
+    @Test
+    void theHtmlMailTablesHaveTheTextsTotalAndNoneRows() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            for (int i = 0; i < 3; i++) {
+                s.received();
+            }
+        }
+        clock.advance(Duration.ofDays(40));
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            for (int i = 0; i < 4; i++) {
+                s.received();
+            }
+        }
+        String total = "<tr><td>total</td><td>7</td>";
+        StatisticsReport both = StatisticsReport.load(dir, Optional.empty());
+        assertThat(both.text()).containsPattern("(?m)^  total +7 ");
+        // the table of all nodes and the node's own
+        assertThat(both.html().split(java.util.regex.Pattern.quote(total), -1)).hasSize(3);
+        StatisticsReport none = StatisticsReport.load(dir, Optional.of(YearMonth.parse("2025-11")));
+        assertThat(none.text()).contains("(none)");
+        assertThat(none.html().split(java.util.regex.Pattern.quote("<tr><td>(none)</td><td>0</td>"), -1))
+                .hasSize(3);
+        assertThat(none.html()).contains("<tr><th>month</th><th>received</th><th>sent</th><th>bounced</th>");
+    }
+
+    /**
      * Audit, session 39: bounces and discarded messages were counted in the files (and in Redis) but no column of
      * {@code hygiene report} or the daily mail showed them.
      */
