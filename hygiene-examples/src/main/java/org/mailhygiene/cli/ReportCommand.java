@@ -24,7 +24,8 @@ import org.mailhygiene.smtp.stats.StatisticsReport;
  * total) and writes the same as an HTML page with SVG charts, to {@code DIR/report.html} unless {@code --html} names
  * another file ({@code --html -} skips it). With {@code --redis URL} instead of {@code --data}, the statistics that
  * every node of a cluster publishes to that Redis (node config key {@code redis}) are read: the whole cluster in one
- * report, for the month given or the last 13 months.
+ * report, for the month given or the last 13 months (and the days of nodes whose time zone is ahead of this
+ * machine's).
  *
  * <p>Exit status 0 when a report was printed, also when malformed statistics files were left out of it (each named on
  * standard error with its line and problem, {@code hygiene report: not counted: FILE line N: ...}); 2 when the
@@ -196,11 +197,20 @@ public final class ReportCommand implements Command {
         throw new UsageException("--viruses wants a whole number, 0 for every name, got '" + value + "'");
     }
 
+    /**
+     * How many days past this machine's today the report without {@code --month} reads. A node counts its days in its
+     * own time zone, which may be up to 26 hours ahead of this one's (UTC+14 and UTC-12): until session 50 a node
+     * whose day had already turned was missing from {@code hygiene report --redis} until this machine's day turned
+     * too (measured: a node started with {@code TZ=Pacific/Kiritimati} was left out of a report run in UTC).
+     */
+    static final int DAYS_AHEAD = 2;
+
     private static StatisticsReport loadShared(String url, Optional<YearMonth> month)
             throws SharedStateException, UsageException {
         LocalDate first = month.map(m -> m.atDay(1))
                 .orElse(LocalDate.now().minusMonths(12).withDayOfMonth(1));
-        LocalDate last = month.map(YearMonth::atEndOfMonth).orElse(LocalDate.now());
+        LocalDate last =
+                month.map(YearMonth::atEndOfMonth).orElse(LocalDate.now().plusDays(DAYS_AHEAD));
         try (SharedState state = SharedStates.open(url, Duration.ofSeconds(5))) {
             // Another service on that port is named as such: a TCP echo answers SMEMBERS with the command itself, a
             // well-formed set, and the report said "counter HGETALL of ... is not a number" until session 49.

@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.testkit.FakeClock;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
 
 class ReportCommandTest {
     @TempDir
@@ -95,6 +101,29 @@ class ReportCommandTest {
                 .isEqualTo("hygiene report: not counted: " + empty + ": empty: no 'day 2025-12-30' line (a complete"
                         + " statistics file names its day at the top) (a malformed file; the other files are"
                         + " reported)\n");
+    }
+
+    /**
+     * Audit, session 50: a node whose time zone is ahead of the machine running the report (a relay started with
+     * {@code TZ=Pacific/Kiritimati}, the report in UTC) publishes its day before this machine's day has begun, and
+     * {@code hygiene report --redis} without {@code --month} read the days up to this machine's today only: the node
+     * and its mail were missing from the report.
+     */
+    @Test
+    void aNodeWhoseDayHasAlreadyTurnedIsInTheClustersReport() throws Exception {
+        try (RealRedis redis = RealRedis.start(
+                        RealBinaries.require("redis-server", "redis-server"), tmp.resolve("redis"), List.of());
+                SharedState state = SharedStates.open(redis.url(), Duration.ofSeconds(5))) {
+            LocalDate today = LocalDate.now();
+            state.counters().publish("here", today, Map.of("received", 3L));
+            state.counters().publish("ahead", today.plusDays(1), Map.of("received", 5L, "virus:Worm.X", 1L));
+            Run r = Run.main("report", "--redis", redis.url());
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(r.out())
+                    .contains("all nodes (ahead, here)")
+                    .contains("Node ahead")
+                    .contains("Worm.X");
+        }
     }
 
     @Test
