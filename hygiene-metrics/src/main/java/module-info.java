@@ -9,7 +9,6 @@ module org.mailhygiene.metrics {
     requires static org.mailhygiene.scanners;
     requires transitive micrometer.core;
     requires transitive micrometer.registry.prometheus;
-    requires jdk.httpserver;
     requires org.slf4j;
 
     exports org.mailhygiene.metrics;
