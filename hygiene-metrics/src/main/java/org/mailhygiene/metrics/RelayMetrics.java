@@ -111,6 +111,30 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         return n.sharedState().map(f::applyAsDouble).orElse(0.0);
     }
 
+    /** The verdict cache read at the previous scrape, and the hits of the caches it replaced (guarded by this). */
+    private org.mailhygiene.scanners.VerdictCache lastCache;
+
+    private long retiredSharedHits;
+
+    /**
+     * The shared verdict hits since the start. Each reload builds a new pipeline with a new verdict cache that counts
+     * from 0 (until session 50 the counter went back to 0 at each reload); the cache a reload replaced adds what it
+     * counted when the next scrape finds the new one. Hits of a pipeline that a second reload replaced before any
+     * scrape saw it are not counted: the counter never goes down, it may miss those.
+     */
+    private synchronized double sharedVerdictHits() {
+        Node n = node;
+        org.mailhygiene.scanners.VerdictCache cache =
+                n == null ? null : n.pipeline().cache().orElse(null);
+        if (cache != lastCache) {
+            if (lastCache != null) {
+                retiredSharedHits += lastCache.sharedHits();
+            }
+            lastCache = cache;
+        }
+        return retiredSharedHits + (cache == null ? 0 : cache.sharedHits());
+    }
+
     private double tlsCertificateExpirySeconds() {
         Node n = node;
         if (n == null) {
@@ -162,15 +186,7 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         FunctionCounter.builder("hygiene.shared.outages", this, m -> m.shared(GuardedSharedState::outages))
                 .description("times the shared state went from reachable to down")
                 .register(target);
-        FunctionCounter.builder(
-                        "hygiene.shared.verdict.hits",
-                        this,
-                        m -> m.node == null
-                                ? 0
-                                : m.node.pipeline()
-                                        .cache()
-                                        .map(c -> (double) c.sharedHits())
-                                        .orElse(0.0))
+        FunctionCounter.builder("hygiene.shared.verdict.hits", this, RelayMetrics::sharedVerdictHits)
                 .description("local verdict-cache misses answered by another node's scan")
                 .register(target);
     }
