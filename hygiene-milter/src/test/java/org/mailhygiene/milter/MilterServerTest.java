@@ -42,6 +42,25 @@ class MilterServerTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final List<MilterOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
 
+    /** A listener that records each message's outcome in {@link #outcomes} and each connection's end in {@code closes}. */
+    private MilterListener recording(List<MilterListener.Close> closes) {
+        return new MilterListener() {
+            @Override
+            public void handled(
+                    org.mailhygiene.api.Envelope env,
+                    org.mailhygiene.api.MessageContent content,
+                    org.mailhygiene.scanners.ScanReport report,
+                    MilterOutcome outcome) {
+                outcomes.add(outcome);
+            }
+
+            @Override
+            public void connectionClosed(MilterListener.Close reason) {
+                closes.add(reason);
+            }
+        };
+    }
+
     @TempDir
     Path tmp;
 
@@ -627,23 +646,7 @@ class MilterServerTest {
     void aMessagePacketWithoutMailIsTempfailedNeverScannedAsClean() throws Exception {
         Capturing rec = new Capturing();
         List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
-        MilterServer server = start(
-                ScanPipeline.builder().scanner(rec).build(),
-                b -> b.listener(new MilterListener() {
-                    @Override
-                    public void handled(
-                            org.mailhygiene.api.Envelope env,
-                            org.mailhygiene.api.MessageContent content,
-                            org.mailhygiene.scanners.ScanReport report,
-                            MilterOutcome outcome) {
-                        outcomes.add(outcome);
-                    }
-
-                    @Override
-                    public void connectionClosed(MilterListener.Close reason) {
-                        closes.add(reason);
-                    }
-                }));
+        MilterServer server = start(ScanPipeline.builder().scanner(rec).build(), b -> b.listener(recording(closes)));
         // after a complete message; after an aborted one; a header after a complete message
         for (int variant = 0; variant < 3; variant++) {
             try (java.net.Socket socket = new java.net.Socket()) {
@@ -695,21 +698,7 @@ class MilterServerTest {
         List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
         MilterServer server = start(
                 ScanPipeline.builder().scanner(SignatureScanner.create()).build(),
-                b -> b.readTimeout(Duration.ofMillis(1500)).listener(new MilterListener() {
-                    @Override
-                    public void handled(
-                            org.mailhygiene.api.Envelope env,
-                            org.mailhygiene.api.MessageContent content,
-                            org.mailhygiene.scanners.ScanReport report,
-                            MilterOutcome outcome) {
-                        outcomes.add(outcome);
-                    }
-
-                    @Override
-                    public void connectionClosed(MilterListener.Close reason) {
-                        closes.add(reason);
-                    }
-                }));
+                b -> b.readTimeout(Duration.ofMillis(1500)).listener(recording(closes)));
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(server.address(), 10_000);
             socket.setSoTimeout(60_000);
@@ -754,23 +743,8 @@ class MilterServerTest {
         slow.enqueue(ScriptedScanner.Reply.clean().after(Duration.ofMillis(1500)));
         slow.enqueue(ScriptedScanner.Reply.clean().after(Duration.ofMillis(1500)));
         List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
-        MilterServer server = start(
-                ScanPipeline.builder().scanner(slow).noCache().build(),
-                b -> b.listener(new MilterListener() {
-                    @Override
-                    public void handled(
-                            org.mailhygiene.api.Envelope env,
-                            org.mailhygiene.api.MessageContent content,
-                            org.mailhygiene.scanners.ScanReport report,
-                            MilterOutcome outcome) {
-                        outcomes.add(outcome);
-                    }
-
-                    @Override
-                    public void connectionClosed(MilterListener.Close reason) {
-                        closes.add(reason);
-                    }
-                }));
+        MilterServer server =
+                start(ScanPipeline.builder().scanner(slow).noCache().build(), b -> b.listener(recording(closes)));
         for (boolean mtaWaits : new boolean[] {false, true}) {
             try (java.net.Socket socket = new java.net.Socket()) {
                 socket.connect(server.address(), 10_000);
