@@ -2388,18 +2388,24 @@ class DeliveryAgentTest {
         }
 
         /**
+         * A client that waits 5 minutes for every reply: a next hop that never greets holds its delivery for the test's
+         * whole length.
+         */
+        private SmtpClient patientClient() {
+            return SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
+                    .build();
+        }
+
+        /**
          * A message being delivered when the delete comes: the delete waits for that attempt (its connection is not cut),
          * says nothing until then, and no attempt starts after it.
          */
         @Test
         void aRemovalOfAMessageBeingDeliveredWaitsForTheAttemptAndNoOtherStarts() throws Exception {
-            agent = agentBuilder(router())
-                    .client(SmtpClient.builder()
-                            .heloName("relay.test")
-                            .tls(TlsPolicy.disabled())
-                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
-                            .build())
-                    .build();
+            agent = agentBuilder(router()).client(patientClient()).build();
             backup.enqueue(SinkCommand.GREETING, SinkAction.stall()); // w.org's only next hop never greets
             QueuedMessage m = store("a@x.org", "b@w.org");
             ExecutorService pass = Executors.newSingleThreadExecutor();
@@ -2561,13 +2567,7 @@ class DeliveryAgentTest {
          */
         @Test
         void aHoldAndADeleteOfAMessageBeingDeliveredAreCarriedOutInTheirOrderWhenTheAttemptEnds() throws Exception {
-            agent = agentBuilder(router())
-                    .client(SmtpClient.builder()
-                            .heloName("relay.test")
-                            .tls(TlsPolicy.disabled())
-                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
-                            .build())
-                    .build();
+            agent = agentBuilder(router()).client(patientClient()).build();
             backup.enqueue(SinkCommand.GREETING, SinkAction.stall());
             QueuedMessage m = store("a@x.org", "b@w.org");
             ExecutorService pass = Executors.newSingleThreadExecutor();
@@ -2599,11 +2599,7 @@ class DeliveryAgentTest {
         void aMessageHeldWhileAPassWaitsForASlotIsNotDeliveredByThatPass() throws Exception {
             agent = agentBuilder(router())
                     .maxConcurrent(1)
-                    .client(SmtpClient.builder()
-                            .heloName("relay.test")
-                            .tls(TlsPolicy.disabled())
-                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
-                            .build())
+                    .client(patientClient())
                     .build();
             backup.enqueue(SinkCommand.GREETING, SinkAction.stall());
             QueuedMessage stalled = store("a@x.org", "c@w.org");
