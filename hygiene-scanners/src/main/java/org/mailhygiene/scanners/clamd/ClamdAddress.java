@@ -89,8 +89,9 @@ public record ClamdAddress(String host, int port, Path socketPath) {
         if (t.startsWith("/")) {
             return unix(Path.of(t));
         }
-        if (t.regionMatches(true, 0, "tcp:", 0, 4)) {
-            // clamav-milter's ClamdSocket form, tcp:HOST[:PORT] (port 3310 when left out)
+        if (t.regionMatches(true, 0, "tcp:", 0, 4) && !t.substring(4).chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // clamav-milter's ClamdSocket form, tcp:HOST[:PORT] (port 3310 when left out); "tcp:3310" is the host
+            // named tcp, port 3310 (a host of digits alone is no name: the property test met "tcp:1" and refused it)
             String rest = t.substring(4);
             boolean hasPort = rest.startsWith("[") ? rest.lastIndexOf("]:") > 0 : rest.indexOf(':') >= 0;
             throw new IllegalArgumentException(

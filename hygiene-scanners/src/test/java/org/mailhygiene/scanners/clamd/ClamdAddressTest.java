@@ -48,6 +48,8 @@ class ClamdAddressTest {
                         + " here 192.168.0.1:3310");
         assertThatThrownBy(() -> ClamdAddress.parse("TCP:clamd.example.org"))
                 .hasMessageContaining("here clamd.example.org:3310");
+        // a host named tcp: the text after the colon is a port, not clamav-milter's HOST
+        assertThat(ClamdAddress.parse("tcp:1")).isEqualTo(ClamdAddress.tcp("tcp", 1));
     }
 
     @Test
