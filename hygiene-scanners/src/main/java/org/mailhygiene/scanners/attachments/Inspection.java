@@ -14,6 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.scanners.archive.ArchiveBytes;
+import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.TarStream;
+import org.mailhygiene.scanners.archive.ZipStream;
 import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.TextFiles;
@@ -176,7 +180,7 @@ final class Inspection {
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
                 && !isGzip(prefix, n)
-                && !isTar(prefix, n)
+                && !TarStream.starts(prefix, n)
                 && !isTnef(prefix, n)
                 && (isTextual(trueType)
                         || trueType.equals(BINHEX) // text holding a file, read as text's BinHex files are
@@ -199,7 +203,7 @@ final class Inspection {
             return;
         }
         boolean zip = TrueTypes.isZip(trueType);
-        boolean tar = !zip && isTar(prefix, n);
+        boolean tar = !zip && TarStream.starts(prefix, n);
         boolean tnef = !zip && !tar && isTnef(prefix, n);
         if (zip || tar || tnef || isGzip(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
@@ -559,19 +563,6 @@ final class Inspection {
         return binHexFiles;
     }
 
-    /** Whether content starts as a POSIX or GNU tar archive ({@code ustar} at offset 257 of its first header). */
-    static boolean isTar(byte[] prefix, int n) {
-        return n >= 263
-                && prefix[257] == 'u'
-                && prefix[258] == 's'
-                && prefix[259] == 't'
-                && prefix[260] == 'a'
-                && prefix[261] == 'r';
-    }
-
-    /** The most bytes of a tar entry's long name (GNU {@code L}) or extended header (pax {@code x}) read. */
-    static final int MAX_TAR_HEADER = 64 * 1024;
-
     /**
      * Opens a tar archive (what a {@code .tgz} holds; 7-Zip, WinRAR and Windows list its files) and inspects each
      * regular file as an archive entry under its name (the ustar prefix, a GNU long name or a pax {@code path} taken
@@ -590,61 +581,31 @@ final class Inspection {
     }
 
     private void tarEntries(String location, InputStream raw, int depth, Budget budget) throws IOException {
-        String longName = null;
+        TarStream tar = new TarStream(raw);
         while (true) {
-            byte[] h = raw.readNBytes(512);
-            if (h.length == 0 || (h.length == 512 && allZero(h))) {
-                return;
-            }
-            if (h.length < 512 || !tarChecksumMatches(h)) {
+            TarStream.Entry e;
+            try {
+                e = tar.next();
+            } catch (TarStream.BrokenException ex) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_BROKEN,
                         location,
-                        location + ": broken tar archive (a header cut short or its checksum wrong)");
+                        location + ": broken tar archive (" + ex.getMessage() + ")");
                 return;
             }
-            long size = octal(h, 124, 12);
-            if (size < 0) {
-                add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken tar archive (size field)");
+            if (e == null) {
                 return;
             }
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries()) {
                 throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
             }
-            char type = (char) (h[156] & 0xff);
-            String name = longName != null ? longName : cString(h, 0, 100);
-            if (longName == null && h[257] == 'u') {
-                String prefix = cString(h, 345, 155);
-                if (!prefix.isEmpty()) {
-                    name = prefix + "/" + name;
-                }
-            }
-            longName = null;
-            long padded = (size + 511) / 512 * 512;
-            if (type == 'L' || type == 'x') {
-                if (size > MAX_TAR_HEADER) {
-                    add(
-                            AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                            location,
-                            location + ": broken tar archive (an extended header over " + MAX_TAR_HEADER + " bytes)");
-                    return;
-                }
-                byte[] data = raw.readNBytes((int) size);
-                raw.skipNBytes(padded - size);
-                longName = type == 'L' ? cString(data, 0, data.length) : paxPath(data);
-                continue;
-            }
-            InputStream entry = new Limited(raw, size);
-            if (type == '0' || type == '\0' || type == '7') {
+            if (e.isFile()) {
+                String name = e.name();
                 int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
                 String base = name.substring(slash + 1);
-                item(location + " > " + name, Optional.of(base), Optional.empty(), entry, depth, budget);
+                item(location + " > " + name, Optional.of(base), Optional.empty(), e.data(), depth, budget);
             }
-            while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                // the rest of the entry
-            }
-            raw.skipNBytes(padded - size);
         }
     }
 
@@ -774,7 +735,7 @@ final class Inspection {
                 // a larger one is read up to the limit and the rest skipped: skipped whole, a title padded past it
                 // (with blanks, which Windows drops from a file name) left its file without a name
                 byte[] head = raw.readNBytes((int) Math.min(length, MAX_TNEF_PROPERTIES));
-                current.title = cString(head, 0, head.length);
+                current.title = ArchiveBytes.cString(head, 0, head.length);
                 if (head.length < Math.min(length, MAX_TNEF_PROPERTIES)) {
                     throw new java.io.EOFException("an attribute runs past the end of the stream");
                 }
@@ -807,11 +768,11 @@ final class Inspection {
     }
 
     static int le32(byte[] b, int at) {
-        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+        return ArchiveBytes.le32(b, at);
     }
 
     static int le16(byte[] b, int at) {
-        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+        return ArchiveBytes.le16(b, at);
     }
 
     /** An {@code attAttachment} attribute's value read as a stream: how much of it is left to read. */
@@ -941,104 +902,6 @@ final class Inspection {
             }
         }
         return null;
-    }
-
-    private static boolean allZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether a tar header's checksum (the sum of its bytes, the checksum field read as blanks) is the one it holds. */
-    static boolean tarChecksumMatches(byte[] h) {
-        long sum = 0;
-        for (int i = 0; i < 512; i++) {
-            sum += i >= 148 && i < 156 ? ' ' : (h[i] & 0xff);
-        }
-        return octal(h, 148, 8) == sum;
-    }
-
-    /** An octal field of a tar header (blanks and NULs around it allowed); -1 if it holds anything else. */
-    static long octal(byte[] h, int off, int len) {
-        long v = 0;
-        boolean digits = false;
-        for (int i = off; i < off + len; i++) {
-            int c = h[i] & 0xff;
-            if (c >= '0' && c <= '7') {
-                v = v * 8 + (c - '0');
-                digits = true;
-                if (v > (1L << 40)) {
-                    return -1;
-                }
-            } else if (c == 0 || c == ' ') {
-                if (digits) {
-                    break;
-                }
-            } else {
-                return -1;
-            }
-        }
-        return digits ? v : 0;
-    }
-
-    private static String cString(byte[] b, int off, int len) {
-        int end = off;
-        while (end < off + len && end < b.length && b[end] != 0) {
-            end++;
-        }
-        return new String(b, off, end - off, StandardCharsets.UTF_8);
-    }
-
-    /** The {@code path} of a pax extended header ({@code "LEN path=VALUE\n"} records), or {@code null}. */
-    private static String paxPath(byte[] data) {
-        String s = new String(data, StandardCharsets.UTF_8);
-        for (String record : s.split("\n")) {
-            int space = record.indexOf(' ');
-            if (space > 0 && record.startsWith("path=", space + 1)) {
-                return record.substring(space + 6);
-            }
-        }
-        return null;
-    }
-
-    /** At most {@code limit} bytes of a stream, which it does not close. */
-    private static final class Limited extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        Limited(InputStream in, long limit) {
-            this.in = in;
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new java.io.EOFException("tar entry cut short");
-            }
-            left--;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new java.io.EOFException("tar entry cut short");
-            }
-            left -= n;
-            return n;
-        }
     }
 
     /** Whether content starts as a gzip member (RFC 1952: {@code 1f 8b}, deflate). */

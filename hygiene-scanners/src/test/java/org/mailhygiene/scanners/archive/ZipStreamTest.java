@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.attachments;
+package org.mailhygiene.scanners.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;

@@ -1,21 +1,21 @@
-package org.mailhygiene.scanners.attachments;
+package org.mailhygiene.scanners.archive;
 
 /**
  * The last bytes that passed through a stream, up to a limit: a buffer that grows with what is kept, up to the limit,
  * and then keeps the last bytes in a ring. For reading again what a reader consumed (a zip's directory at its end, a
  * local header the JDK's reader refused). Not thread-safe.
  */
-final class LastBytes {
+public final class LastBytes {
     private final int limit;
     private byte[] ring = new byte[0];
 
     /** Keeps at most {@code limit} bytes; 0 keeps none. */
-    LastBytes(int limit) {
+    public LastBytes(int limit) {
         this.limit = limit;
     }
 
     /** Whether any bytes are kept (the limit is above 0). */
-    boolean keeps() {
+    public boolean keeps() {
         return limit > 0;
     }
 
@@ -24,7 +24,7 @@ final class LastBytes {
      *
      * @param before the bytes of the stream before these (kept or not)
      */
-    void keep(byte[] b, int off, int n, long before) {
+    public void keep(byte[] b, int off, int n, long before) {
         if (limit == 0) {
             return;
         }
@@ -41,7 +41,7 @@ final class LastBytes {
     }
 
     /** How many of the last bytes are kept once {@code end} bytes passed. */
-    int kept(long end) {
+    public int kept(long end) {
         return (int) Math.min(end, ring.length);
     }
 
@@ -50,7 +50,7 @@ final class LastBytes {
      *
      * @return the bytes, or {@code null} when they are not all kept
      */
-    byte[] range(long from, long to, long end) {
+    public byte[] range(long from, long to, long end) {
         if (from < end - kept(end) || to > end || from > to) {
             return null;
         }

@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.attachments;
+package org.mailhygiene.scanners.archive;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import java.util.zip.ZipInputStream;
  * <p>Linear in the bytes: each byte of a stored entry is looked at a constant number of times, and a CRC is compared
  * only where a descriptor's sizes match. Not thread-safe.
  */
-final class ZipStream implements AutoCloseable {
+public final class ZipStream implements AutoCloseable {
     /** The message the JDK's reader refuses a stored entry with a data descriptor with (JDK 17 to 25). */
     private static final String REFUSED = "only DEFLATED entries can have EXT descriptor";
 
@@ -39,7 +39,7 @@ final class ZipStream implements AutoCloseable {
      *
      * @param in the zip's bytes; not closed by {@link #close}
      */
-    ZipStream(InputStream in) {
+    public ZipStream(InputStream in) {
         this.source = new Source(in);
         this.jdk = new Reader(source);
     }
@@ -53,7 +53,7 @@ final class ZipStream implements AutoCloseable {
      *     than the bytes kept)
      * @param data its expanded content, readable until the next call of {@link #next}
      */
-    record Entry(String name, boolean directory, long offset, InputStream data) {}
+    public record Entry(String name, boolean directory, long offset, InputStream data) {}
 
     /**
      * The next entry, after reading the rest of the current one.
@@ -62,7 +62,7 @@ final class ZipStream implements AutoCloseable {
      * @throws IOException if the zip cannot be read (the JDK's exceptions, e.g. for an encrypted entry, or a
      *     {@link ZipException} for a stored entry whose descriptor is never found)
      */
-    Entry next() throws IOException {
+    public Entry next() throws IOException {
         if (stored != null) {
             stored.transferTo(java.io.OutputStream.nullOutputStream());
             stored = null;
@@ -100,14 +100,14 @@ final class ZipStream implements AutoCloseable {
             long at = end - Math.max(0, extraLength) - n - LOCAL_HEADER;
             byte[] h = source.last(at, at + LOCAL_HEADER + n);
             if (h != null
-                    && Inspection.le32(h, 0) == 0x04034b50
-                    && Inspection.le16(h, 26) == n
-                    && (extraLength < 0 || Inspection.le16(h, 28) == extraLength)
+                    && ArchiveBytes.le32(h, 0) == 0x04034b50
+                    && ArchiveBytes.le16(h, 26) == n
+                    && (extraLength < 0 || ArchiveBytes.le16(h, 28) == extraLength)
                     && new String(
                                     h,
                                     LOCAL_HEADER,
                                     n,
-                                    (Inspection.le16(h, 6) & 0x800) != 0
+                                    (ArchiveBytes.le16(h, 6) & 0x800) != 0
                                             ? StandardCharsets.UTF_8
                                             : StandardCharsets.ISO_8859_1)
                             .equals(name)) {
@@ -131,7 +131,7 @@ final class ZipStream implements AutoCloseable {
         if (at < 0) {
             throw new ZipException("a stored entry with a data descriptor whose local header cannot be read again");
         }
-        int extraLength = Inspection.le16(source.last(at, at + LOCAL_HEADER), 28);
+        int extraLength = ArchiveBytes.le16(source.last(at, at + LOCAL_HEADER), 28);
         source.unread(back);
         byte[] extra = source.readNBytes(extraLength);
         if (extra.length < extraLength) {
@@ -143,8 +143,8 @@ final class ZipStream implements AutoCloseable {
 
     /** Whether an extra field holds a ZIP64 field (header 0x0001). */
     private static boolean zip64(byte[] extra) {
-        for (int i = 0; i + 4 <= extra.length; i += 4 + Inspection.le16(extra, i + 2)) {
-            if (Inspection.le16(extra, i) == 1) {
+        for (int i = 0; i + 4 <= extra.length; i += 4 + ArchiveBytes.le16(extra, i + 2)) {
+            if (ArchiveBytes.le16(extra, i) == 1) {
                 return true;
             }
         }
@@ -412,7 +412,7 @@ final class ZipStream implements AutoCloseable {
         }
 
         private int le32At(int i) {
-            return Inspection.le32(buf, i);
+            return ArchiveBytes.le32(buf, i);
         }
     }
 }
