@@ -599,7 +599,8 @@ class ScanCommandTest {
                         dir.resolve("clean.eml") + ": OK",
                         dir.resolve("eicar-attachment.eml") + ": Eicar-Test-Signature FOUND",
                         dir.resolve("eicar-attachment.eml") + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]",
-                        // the signature scanner does not unpack archives; the attachment policy looks inside the zip
+                        // the signature scanner opens the zip; the attachment policy looks inside it too
+                        dir.resolve("eicar-zip.eml") + ": Eicar-Test-Signature FOUND",
                         dir.resolve("eicar-zip.eml") + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]",
                         dir.resolve("empty-subject.eml") + ": OK",
                         dir.resolve("gtube.eml") + ": SPAM 1000.0/5.0 [GTUBE]",

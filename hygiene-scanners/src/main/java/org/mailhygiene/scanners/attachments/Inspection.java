@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.scanners.archive.ArchiveBytes;
+import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.ZipStream;
@@ -906,7 +907,7 @@ final class Inspection {
 
     /** Whether content starts as a gzip member (RFC 1952: {@code 1f 8b}, deflate). */
     static boolean isGzip(byte[] prefix, int n) {
-        return n >= 3 && (prefix[0] & 0xff) == 0x1f && (prefix[1] & 0xff) == 0x8b && prefix[2] == 8;
+        return ArchiveKind.of(prefix, n) == ArchiveKind.GZIP;
     }
 
     /**

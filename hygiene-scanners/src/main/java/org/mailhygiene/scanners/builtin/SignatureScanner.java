@@ -1,9 +1,12 @@
 package org.mailhygiene.scanners.builtin;
 
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.PushbackInputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,6 +20,11 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.LogText;
+import org.mailhygiene.scanners.archive.ArchiveKind;
+import org.mailhygiene.scanners.archive.TarStream;
+import org.mailhygiene.scanners.archive.ZipStream;
+import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -34,8 +42,10 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *       MIME part (base64, quoted-printable, uuencode, nested multiparts and encapsulated messages), or in a file
  *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
  *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
- *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones)
- *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
+ *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
+ *       or in a file of a zip, gzip or tar archive among those (archives in archives to {@value #MAX_ARCHIVE_DEPTH}
+ *       levels; a broken archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by
+ *       default either, ends its zip's reading) gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
  * </ul>
@@ -45,7 +55,9 @@ import org.mailhygiene.scanners.mime.TextFiles;
  * finding EICAR, part of the decoded content was not examined and the scan fails ({@link ScanFailure.Kind#TOO_LARGE}
  * for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and part-count limits) rather than
  * calling the message clean; so do a yEnc line too long to decode and BinHex files decoding to more than the walker's
- * decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
+ * decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}), and archives whose entries expand to more than
+ * that limit in all ({@link ScanFailure.Kind#TOO_LARGE}), nested deeper or holding more than
+ * {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
  * MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
@@ -57,9 +69,10 @@ public final class SignatureScanner implements Scanner {
     /**
      * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
      * encoded into text are decoded; 3 since BinHex files are too (in text and in {@code application/mac-binhex40}
-     * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable.
+     * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable; 5
+     * since zip, gzip and tar archives are opened.
      */
-    public static final String VERSION = "4";
+    public static final String VERSION = "5";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -79,6 +92,10 @@ public final class SignatureScanner implements Scanner {
     private static final int EICAR_INDEX = 0;
     private static final int GTUBE_INDEX = 1;
     private static final int BUFFER = 16 * 1024;
+    /** How deep archives in archives are opened (ClamAV 1.4 finds EICAR under 15 zips in a base64 attachment). */
+    static final int MAX_ARCHIVE_DEPTH = 16;
+    /** How many archive entries of a message are read. */
+    static final int MAX_ARCHIVE_ENTRIES = 10_000;
 
     /**
      * The EICAR anti-virus test file (68 bytes), the harmless file every virus scanner reports, for checking that a
@@ -152,11 +169,21 @@ public final class SignatureScanner implements Scanner {
                 @Override
                 public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
                     PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
-                    if (part.mimeType().equals("text/plain") || part.mimeType().equals("application/mac-binhex40")) {
+                    PushbackInputStream in = new PushbackInputStream(decoded, ArchiveKind.PREFIX);
+                    byte[] prefix = in.readNBytes(ArchiveKind.PREFIX);
+                    in.unread(prefix);
+                    if (ArchiveKind.of(prefix, prefix.length) == null
+                            && (part.mimeType().equals("text/plain")
+                                    || part.mimeType().equals("application/mac-binhex40"))) {
                         // read to its end for the files in it, every byte through the matcher as well
-                        textFiles(part, new Matched(decoded, m), found, buf);
+                        textFiles(part, new Matched(in, m), found, buf);
                     } else {
-                        feedAll(decoded, m, buf);
+                        String file = file(part, in, m, found, buf);
+                        if (file != null && !file.isEmpty()) {
+                            found.eicarPart = part;
+                            found.eicarFile = file;
+                            return false;
+                        }
                     }
                     if (m.found(GTUBE_INDEX) && found.gtubePart == null) {
                         found.gtubePart = part;
@@ -183,6 +210,9 @@ public final class SignatureScanner implements Scanner {
         }
         if (found.undecodedFile != null) {
             throw ScanException.of(NAME, ScanFailure.Kind.UNSCANNABLE, found.undecodedFile, null);
+        }
+        if (found.unopened != null) {
+            throw ScanException.of(NAME, found.unopenedKind, found.unopened, null);
         }
         for (MimeFinding f : walk.findings()) {
             if (f.kind() == MimeFinding.Kind.DECODING_ERROR) {
@@ -229,12 +259,11 @@ public final class SignatureScanner implements Scanner {
                 if (found.eicarPart != null) {
                     return;
                 }
-                PatternMatcher m = new PatternMatcher(EICAR);
-                feedAll(file, m, buf);
-                if (m.found(EICAR_INDEX)) {
+                String in = file(part, file, new PatternMatcher(EICAR), found, buf);
+                if (in != null) {
                     found.eicarPart = part;
                     found.eicarFile = " > " + encoding.description() + " "
-                            + (name.isEmpty() ? "file without a name" : "\"" + name + "\"");
+                            + (name.isEmpty() ? "file without a name" : "\"" + name + "\"") + in;
                 }
             });
         } catch (TextFiles.LimitException | TextFiles.BrokenException e) {
@@ -242,6 +271,106 @@ public final class SignatureScanner implements Scanner {
                 found.undecodedFile = describe(part) + ": " + e.getMessage() + "; a file there could not be decoded";
             }
         }
+    }
+
+    /**
+     * Matches a file's bytes (a MIME part's decoded content, a file encoded into a text) through {@code m} and, when it
+     * starts as a zip, gzip or tar archive, each file the archive holds through a matcher of its own, archives in
+     * archives too, to {@value #MAX_ARCHIVE_DEPTH} levels. An archive is read from its start as far as it can be read:
+     * a broken one is searched up to its damage, an encrypted zip entry ends the reading of its zip (as clamd, with
+     * Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it). An archive
+     * nested deeper, more than {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's
+     * decoded-bytes limit in the message's archives in all are noted in {@code found}: the scan cannot be clean.
+     *
+     * @return {@code ""} when EICAR is in the bytes themselves, the path to the file holding it ({@code > a.zip >
+     *     eicar.com}), or {@code null} when it was not found
+     */
+    private static String file(PartInfo part, InputStream in, PatternMatcher m, Found found, byte[] buf)
+            throws IOException {
+        try {
+            return file(in, m, 0, found, buf);
+        } catch (ArchiveLimit e) {
+            if (found.unopened == null) {
+                found.unopened = describe(part) + ": " + e.getMessage() + "; the rest was not examined";
+                found.unopenedKind = e.kind;
+            }
+            return null;
+        }
+    }
+
+    private static String file(InputStream in, PatternMatcher m, int depth, Found found, byte[] buf)
+            throws IOException {
+        byte[] prefix = in.readNBytes(ArchiveKind.PREFIX);
+        m.feed(prefix, 0, prefix.length);
+        if (m.found(EICAR_INDEX)) {
+            return "";
+        }
+        ArchiveKind kind = ArchiveKind.of(prefix, prefix.length);
+        if (kind != null) {
+            if (depth >= MAX_ARCHIVE_DEPTH) {
+                throw new ArchiveLimit(
+                        ScanFailure.Kind.UNSCANNABLE, "archives nested deeper than " + MAX_ARCHIVE_DEPTH + " levels");
+            }
+            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix), new Matched(in, m));
+            String hit = archive(kind, whole, depth + 1, found, buf);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        feedAll(in, m, buf);
+        return m.found(EICAR_INDEX) ? "" : null;
+    }
+
+    /** The entries of an archive, each a file; the path to the one holding EICAR, or {@code null}. */
+    private static String archive(ArchiveKind kind, InputStream whole, int depth, Found found, byte[] buf)
+            throws IOException {
+        try {
+            switch (kind) {
+                case ZIP -> {
+                    try (ZipStream zip = new ZipStream(whole)) {
+                        for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
+                            if (!e.directory()) {
+                                String hit = entry(e.name(), e.data(), depth, found, buf);
+                                if (hit != null) {
+                                    return hit;
+                                }
+                            }
+                        }
+                    }
+                }
+                case GZIP -> {
+                    try (GzipStream gzip = new GzipStream(whole)) {
+                        return entry(gzip.storedName().orElse("gzip content"), gzip, depth, found, buf);
+                    }
+                }
+                case TAR -> {
+                    TarStream tar = new TarStream(whole);
+                    for (TarStream.Entry e = tar.next(); e != null; e = tar.next()) {
+                        if (e.isFile()) {
+                            String hit = entry(e.name(), e.data(), depth, found, buf);
+                            if (hit != null) {
+                                return hit;
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (ArchiveLimit | InterruptedIOException e) {
+            throw e;
+        } catch (IOException | IllegalArgumentException e) {
+            // broken or encrypted: searched as far as it could be read (the message's own read failures are the
+            // walker's, which it reports after the walk)
+        }
+        return null;
+    }
+
+    private static String entry(String name, InputStream data, int depth, Found found, byte[] buf) throws IOException {
+        if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
+            throw new ArchiveLimit(
+                    ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+        }
+        String hit = file(new Expanded(data, found), new PatternMatcher(EICAR), depth, found, buf);
+        return hit == null ? null : " > " + LogText.printable(name) + hit;
     }
 
     private static void feedAll(InputStream in, PatternMatcher m, byte[] buf) throws IOException {
@@ -276,7 +405,10 @@ public final class SignatureScanner implements Scanner {
                 + part.fileName().map(n -> ", " + n).orElse("") + ")";
     }
 
-    /** A stream whose bytes, as they are read, go through a matcher too; checks for interruption on each read. */
+    /**
+     * A stream whose bytes, as they are read, go through a matcher too; checks for interruption on each read. Closing it
+     * leaves the stream open.
+     */
     private static final class Matched extends FilterInputStream {
         private final PatternMatcher matcher;
 
@@ -302,6 +434,10 @@ public final class SignatureScanner implements Scanner {
             }
             return n;
         }
+
+        /** Does nothing: the stream is the caller's (a gzip reader closes the archive it reads when it ends). */
+        @Override
+        public void close() {}
     }
 
     private static Duration since(long start) {
@@ -333,6 +469,46 @@ public final class SignatureScanner implements Scanner {
         return "SignatureScanner[" + walker + "]";
     }
 
+    /** An archive limit reached: the rest of the message's archives is not examined. */
+    private static final class ArchiveLimit extends IOException {
+        private static final long serialVersionUID = 1L;
+        final transient ScanFailure.Kind kind;
+
+        ArchiveLimit(ScanFailure.Kind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+    }
+
+    /** An archive entry's expanded bytes, counted against the message's archive budget. */
+    private static final class Expanded extends FilterInputStream {
+        private final Found found;
+
+        Expanded(InputStream in, Found found) {
+            super(in);
+            this.found = found;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                found.archiveBytesLeft -= n;
+                if (found.archiveBytesLeft < 0) {
+                    throw new ArchiveLimit(
+                            ScanFailure.Kind.TOO_LARGE, "archives expand beyond " + found.maxDecoded + " bytes in all");
+                }
+            }
+            return n;
+        }
+    }
+
     /** Where the walk found something; written by the visitor on the scanning thread. */
     private static final class Found {
         PartInfo eicarPart;
@@ -342,11 +518,23 @@ public final class SignatureScanner implements Scanner {
         PartInfo gtubePart;
         /** Where a file encoded into a text could not be decoded, and why; null when none. */
         String undecodedFile;
+        /** An archive limit that left content unexamined, and the failure it is; null when none. */
+        String unopened;
+
+        ScanFailure.Kind unopenedKind;
+        /** The entries of the message's archives read so far. */
+        int archiveEntries;
+        /** The walker's decoded-bytes limit: for the message's BinHex files, and for its archives' entries. */
+        final long maxDecoded;
+        /** The bytes the entries of the message's archives may still expand to. */
+        long archiveBytesLeft;
         /** The bytes the message's BinHex files decode to, held to the walker's decoded-bytes limit in all. */
         final TextFiles.Budget binHex;
 
-        Found(long maxBinHexBytes) {
-            binHex = TextFiles.binHexBudget(maxBinHexBytes);
+        Found(long maxDecodedBytes) {
+            binHex = TextFiles.binHexBudget(maxDecodedBytes);
+            archiveBytesLeft = maxDecodedBytes;
+            maxDecoded = maxDecodedBytes;
         }
     }
 }

@@ -1,0 +1,220 @@
+package org.mailhygiene.scanners.builtin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mailhygiene.scanners.TestMessages.ascii;
+import static org.mailhygiene.scanners.TestMessages.eicar;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.TestMessages;
+import org.mailhygiene.scanners.mime.MimeWalker;
+
+/**
+ * The built-in signature scanner opens zip, gzip and tar archives, as clamd does: until session 51 the EICAR test file
+ * in a zip (EICAR's own {@code eicar_com.zip}, the usual test of a mail gateway) was clean for it, and only the
+ * attachment policy's {@code EXECUTABLE_ATTACHMENT} for the {@code .com} stood between it and a mailbox.
+ */
+class SignatureScannerArchiveTest {
+    private final SignatureScanner scanner = SignatureScanner.create();
+
+    private static byte[] zip(String name, byte[] content) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(out)) {
+            z.putNextEntry(new ZipEntry("readme.txt"));
+            z.write(ascii("nothing here\r\n"));
+            z.putNextEntry(new ZipEntry(name));
+            z.write(content);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(out)) {
+            g.write(content);
+        }
+        return out.toByteArray();
+    }
+
+    /** A ustar archive of one file. */
+    private static byte[] tar(String name, byte[] content) {
+        byte[] h = new byte[512];
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(n, 0, h, 0, n.length);
+        put(h, 100, "0000644\0");
+        put(h, 108, "0000000\0");
+        put(h, 116, "0000000\0");
+        put(h, 124, String.format("%011o\0", content.length));
+        put(h, 136, "00000000000\0");
+        h[156] = '0';
+        put(h, 257, "ustar\0");
+        put(h, 263, "00");
+        put(h, 148, "        ");
+        long sum = 0;
+        for (byte b : h) {
+            sum += b & 0xff;
+        }
+        put(h, 148, String.format("%06o\0 ", sum));
+        int padded = (content.length + 511) / 512 * 512;
+        byte[] tar = new byte[512 + padded + 1024];
+        System.arraycopy(h, 0, tar, 0, 512);
+        System.arraycopy(content, 0, tar, 512, content.length);
+        return tar;
+    }
+
+    private static void put(byte[] h, int at, String s) {
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, h, at, b.length);
+    }
+
+    private Verdict scan(String name, byte[] attachment) throws Exception {
+        return scanner.scan(Message.of(TestMessages.withAttachment("see attached", name, attachment)));
+    }
+
+    @Test
+    void eicarInAZipIsInfectedAndTheFindingSaysWhere() throws Exception {
+        Verdict v = scan("eicar_com.zip", zip("eicar.com", ascii(eicar())));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly(SignatureScanner.EICAR_THREAT);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("EICAR test file in MIME part '2' (application/octet-stream, eicar_com.zip) > eicar.com");
+    }
+
+    @Test
+    void eicarInAZipInAZipAndInATarInAGzipIsInfected() throws Exception {
+        Verdict twice = scan("eicarcom2.zip", zip("eicar_com.zip", zip("eicar.com", ascii(eicar()))));
+        assertThat(twice.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(twice.rules().get(0).description()).endsWith("eicarcom2.zip) > eicar_com.zip > eicar.com");
+        Verdict tgz = scan("files.tgz", gzip(tar("dir/eicar.com", ascii(eicar()))));
+        assertThat(tgz.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(tgz.rules().get(0).description()).endsWith("files.tgz) > gzip content > dir/eicar.com");
+    }
+
+    @Test
+    void aZipDeclaredTextOrUuencodedIntoATextIsOpenedToo() throws Exception {
+        byte[] z = zip("eicar.com", ascii(eicar()));
+        String declaredText = TestMessages.crlf(
+                "From: a@example.org",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; name=notes.txt",
+                "Content-Transfer-Encoding: base64",
+                "",
+                TestMessages.base64(z));
+        assertThat(scanner.scan(Message.of(ascii(declaredText))).outcome()).isEqualTo(Outcome.INFECTED);
+        byte[] uu = ascii("From: a@example.org\r\nSubject: notes\r\n\r\nhello\r\n\r\n"
+                + TestMessages.uuencode("notes.zip", z) + "bye\r\n");
+        Verdict v = scanner.scan(Message.of(uu));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("EICAR test file in the message body (text/plain) > uuencoded \"notes.zip\" > eicar.com");
+    }
+
+    @Test
+    void cleanArchivesAreCleanAndGtubeInOneIsNoSpam() throws Exception {
+        assertThat(scan("docs.zip", zip("a.txt", ascii("hello"))).outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(scan("docs.tar.gz", gzip(tar("a.txt", ascii("hello")))).outcome())
+                .isEqualTo(Outcome.CLEAN);
+        // GTUBE is a test of a message's spam filtering, not of an attachment's content
+        assertThat(scan("g.zip", zip("g.txt", ascii(TestMessages.gtube()))).outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void aBrokenArchiveIsSearchedAsFarAsItCanBeRead() throws Exception {
+        byte[] z = zip("eicar.com", ascii(eicar()));
+        // cut inside the directory at its end: the entries are whole, so unzip would still extract them
+        byte[] cut = Arrays.copyOf(z, z.length - 30);
+        assertThat(scan("cut.zip", cut).outcome()).isEqualTo(Outcome.INFECTED);
+        byte[] headOnly = Arrays.copyOf(z, 40);
+        assertThat(scan("head.zip", headOnly).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void anEncryptedEntryIsLeftAsClamdLeavesIt() throws Exception {
+        byte[] z = zip("eicar.com", ascii(eicar()));
+        // the general purpose flag's bit 0 of the second local header: encrypted (the JDK's reader refuses it)
+        int second = indexOf(z, new byte[] {'P', 'K', 3, 4}, 4);
+        z[second + 6] |= 1;
+        assertThat(scan("locked.zip", z).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void archivesNestedDeeperThanTheLimitAreUnscannableNotClean() throws Exception {
+        byte[] deep = ascii(eicar());
+        String name = "eicar.com";
+        for (int i = 0; i < SignatureScanner.MAX_ARCHIVE_DEPTH; i++) {
+            deep = zip(name, deep);
+            name = "level" + i + ".zip";
+        }
+        assertThat(scan("deep.zip", deep).outcome()).isEqualTo(Outcome.INFECTED);
+        byte[] clean = ascii("hello");
+        name = "a.txt";
+        for (int i = 0; i <= SignatureScanner.MAX_ARCHIVE_DEPTH; i++) {
+            clean = zip(name, clean);
+            name = "level" + i + ".zip";
+        }
+        byte[] tooDeep = clean;
+        assertThatThrownBy(() -> scan("deeper.zip", tooDeep)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .isEqualTo("MIME part '2' (application/octet-stream, deeper.zip): archives nested deeper than "
+                            + SignatureScanner.MAX_ARCHIVE_DEPTH + " levels; the rest was not examined");
+        });
+    }
+
+    @Test
+    void archivesExpandingBeyondTheWalkersLimitAreTooLargeUnlessEicarIsFoundElsewhere() throws Exception {
+        SignatureScanner limited = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(1_000_000).build());
+        byte[] bomb = zip("zeros.bin", new byte[2_000_000]);
+        assertThat(bomb.length).isLessThan(10_000);
+        byte[] msg = TestMessages.withAttachment("x", "bomb.zip", bomb);
+        assertThatThrownBy(() -> limited.scan(Message.of(msg))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+            assertThat(e.failure().detail()).contains("archives expand beyond 1000000 bytes in all");
+        });
+        String two = TestMessages.crlf(
+                "From: a@example.org",
+                "MIME-Version: 1.0",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: application/zip; name=bomb.zip",
+                "Content-Transfer-Encoding: base64",
+                "",
+                TestMessages.base64(bomb),
+                "--b",
+                "Content-Type: application/octet-stream; name=eicar.com",
+                "Content-Transfer-Encoding: base64",
+                "",
+                TestMessages.base64(ascii(eicar())),
+                "--b--");
+        assertThat(limited.scan(Message.of(ascii(two))).outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(SignatureScanner.create().scan(Message.of(msg)).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    private static int indexOf(byte[] b, byte[] what, int from) {
+        outer:
+        for (int i = from; i + what.length <= b.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (b[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+}
