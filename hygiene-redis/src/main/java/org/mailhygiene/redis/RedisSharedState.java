@@ -1,9 +1,7 @@
 package org.mailhygiene.redis;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -75,6 +73,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *   <li>{@code v:SHA256:IDHASH}, a verdict (text form), for the verdict cache's TTL; {@code l:SHA256:IDHASH}, a scan
  *       lease (the holder's token), for the lease time. {@code IDHASH} is the first 32 hex digits of the SHA-256 of the
  *       scanner's cache identity, so a changed identity (new signatures, new settings) never reads an old verdict.
+ *       With {@code ?verdict-key=} the value starts with {@code mhs1 } and the HMAC-SHA256 of the key and the verdict
+ *       text ({@link VerdictSigner}); a verdict read whose tag does not verify (unsigned, another secret, another key's)
+ *       is a miss, counted ({@link #refusedVerdicts()}) and logged at WARN once a minute.
  *   <li>{@code rl:KEY}, a token bucket (hash {@code tokens}, {@code last}), expiring one window after its last use;
  *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
  *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals), {@code stats:{DAY}:nodes} (set of node names)
@@ -390,6 +391,9 @@ public final class RedisSharedState implements SharedState {
             + "if before then return before end\n"
             + "return 1\n";
 
+    /** How often verdicts refused for their signature are logged again: every minute while they come. */
+    static final long REFUSED_WARNING_NANOS = Duration.ofMinutes(1).toNanos();
+
     /** How often a node name published by two processes is logged again: every hour while it lasts. */
     private static final long SHARED_NAME_WARNING_NANOS = Duration.ofHours(1).toNanos();
 
@@ -406,14 +410,28 @@ public final class RedisSharedState implements SharedState {
     /** Whether a call was ever answered (a server that answered in plain text wants no TLS). */
     private volatile boolean answered;
 
+    /** Signs and checks verdicts, when the URL names a secret ({@code verdict-key=}). */
+    private final Optional<VerdictSigner> signer;
+    /** Verdicts read that were unsigned or wrongly signed, since this state was opened. */
+    private final AtomicLong refusedVerdicts = new AtomicLong();
+    /** How many of them the last WARN told; when it was logged. */
+    private final AtomicLong refusedWarned = new AtomicLong();
+
+    private final AtomicLong refusedWarnedAt = new AtomicLong(System.nanoTime() - REFUSED_WARNING_NANOS);
+
     private final VerdictStore verdicts = new Verdicts();
     private final RateLimiter limiter = new Limiter();
     private final CounterStore counters = new Counters();
     private final TokenStore tokens = new Tokens();
 
     private RedisSharedState(
-            RedisUrl url, Duration callTimeout, Supplier<UnifiedJedis> connect, SentinelMasterProvider sentinel) {
+            RedisUrl url,
+            Duration callTimeout,
+            Supplier<UnifiedJedis> connect,
+            SentinelMasterProvider sentinel,
+            Optional<VerdictSigner> signer) {
         this.url = url;
+        this.signer = signer;
         this.callTimeout = callTimeout;
         this.connect = connect;
         this.sentinel = sentinel;
@@ -428,11 +446,14 @@ public final class RedisSharedState implements SharedState {
      * @param url the parsed URL
      * @param callTimeout the bound on connecting, on each reply and on waiting for a pooled connection; positive
      * @return the state
-     * @throws IllegalArgumentException if the timeout is not positive or the CA file cannot be read
+     * @throws IllegalArgumentException if the timeout is not positive, or the CA file or a verdict key file cannot be
+     *     read or is not of its form (the message names the parameter and the file)
      */
     public static RedisSharedState open(RedisUrl url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
         Checks.requirePositive(callTimeout, "callTimeout");
+        // read here, as the CA file is: a bad key file is an error of open() (and so of --check), not of every call
+        Optional<VerdictSigner> signer = url.verdictKey().map(k -> VerdictSigner.read(k, url.previousVerdictKey()));
         int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, callTimeout.toMillis()));
         DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(ms)
@@ -496,7 +517,7 @@ public final class RedisSharedState implements SharedState {
                 client = () -> j;
             }
         }
-        return new RedisSharedState(url, callTimeout, client, sentinel);
+        return new RedisSharedState(url, callTimeout, client, sentinel, signer);
     }
 
     /**
@@ -524,26 +545,9 @@ public final class RedisSharedState implements SharedState {
 
     private static SSLSocketFactory trusting(RedisUrl url) {
         java.nio.file.Path file = url.caCertificates().orElseThrow();
+        String what = "CA certificates";
+        byte[] pem = SmallFiles.read(what, file, MAX_CA_FILE_SIZE);
         try {
-            // A device (/dev/zero) or a FIFO would be read without end, hanging open() and so --check and the start.
-            java.nio.file.attribute.BasicFileAttributes a =
-                    Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-            if (a.isDirectory()) {
-                throw unreadable(file, "a directory", null);
-            }
-            if (!a.isRegularFile()) {
-                throw unreadable(file, "not a regular file", null);
-            }
-            if (a.size() > MAX_CA_FILE_SIZE) {
-                throw unreadable(file, "larger than " + MAX_CA_FILE_SIZE + " bytes", null);
-            }
-            byte[] pem;
-            try (InputStream in = Files.newInputStream(file)) {
-                pem = in.readNBytes((int) MAX_CA_FILE_SIZE + 1); // bounded even if it grew since
-            }
-            if (pem.length > MAX_CA_FILE_SIZE) {
-                throw unreadable(file, "larger than " + MAX_CA_FILE_SIZE + " bytes", null);
-            }
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
             int n = 0;
@@ -552,7 +556,7 @@ public final class RedisSharedState implements SharedState {
                 all = CertificateFactory.getInstance("X.509")
                         .generateCertificates(new java.io.ByteArrayInputStream(pem));
             } catch (java.security.cert.CertificateException e) {
-                throw unreadable(file, "not a PEM file of certificates (" + e.getMessage() + ")", e);
+                throw SmallFiles.unreadable(what, file, "not a PEM file of certificates (" + e.getMessage() + ")", e);
             }
             for (Certificate c : all) {
                 ks.setCertificateEntry("ca-" + n++, c);
@@ -566,16 +570,8 @@ public final class RedisSharedState implements SharedState {
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx.getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
-            // NoSuchFileException's message is the path alone, which the sentence quotes already
-            String why = e instanceof java.nio.file.NoSuchFileException
-                    ? "no such file"
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
-            throw unreadable(file, why, e);
+            throw SmallFiles.unreadable(what, file, e.getMessage(), e);
         }
-    }
-
-    private static IllegalArgumentException unreadable(java.nio.file.Path file, String why, Exception cause) {
-        return new IllegalArgumentException("cannot read CA certificates " + file + ": " + why, cause);
     }
 
     /**
@@ -1065,8 +1061,19 @@ public final class RedisSharedState implements SharedState {
             if (s == null) {
                 return Optional.empty();
             }
+            String text;
+            if (signer.isPresent()) {
+                Optional<String> checked = signer.get().verify(key, s);
+                if (checked.isEmpty()) {
+                    refused(key);
+                    return Optional.empty();
+                }
+                text = checked.get();
+            } else {
+                text = VerdictSigner.withoutTag(s);
+            }
             try {
-                return Optional.of(VerdictCodec.decode(s));
+                return Optional.of(VerdictCodec.decode(text));
             } catch (RuntimeException e) {
                 // The store answered, so this is no outage: an unreadable verdict (another version's format, a hand
                 // edit) is a miss, never a clean result, and the verdict of the scan that follows replaces it.
@@ -1078,7 +1085,8 @@ public final class RedisSharedState implements SharedState {
         @Override
         public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
             String key = verdictKey("v", identity, sha256);
-            String value = VerdictCodec.encode(Objects.requireNonNull(verdict, "verdict"));
+            String text = VerdictCodec.encode(Objects.requireNonNull(verdict, "verdict"));
+            String value = signer.map(v -> v.sign(key, text)).orElse(text);
             long ms = positiveMillis(ttl, "ttl");
             call(
                     "SET",
@@ -1128,6 +1136,39 @@ public final class RedisSharedState implements SharedState {
                     () -> jedis().eval(RENEW_SCRIPT, List.of(key), List.of(owner, Long.toString(ms))));
             return integerReply("renew", r) == 1L;
         }
+    }
+
+    /**
+     * Counts a verdict refused for its signature (unsigned, signed with another secret, or moved from another key: a
+     * miss, so the node scans) and logs it at WARN, at most once a {@link #REFUSED_WARNING_NANOS minute}, with how
+     * many came since the last WARN.
+     */
+    private void refused(String key) {
+        long total = refusedVerdicts.incrementAndGet();
+        long now = System.nanoTime();
+        long last = refusedWarnedAt.get();
+        if (now - last >= REFUSED_WARNING_NANOS && refusedWarnedAt.compareAndSet(last, now)) {
+            long since = total - refusedWarned.getAndSet(total);
+            LOG.warn(
+                    "{}: verdict at {} is unsigned or its signature does not verify with verdict-key (or"
+                            + " verdict-key-previous): taken as a miss, the message is scanned; {} such since the last"
+                            + " warning, {} in all (a node with another secret or none writes there, or a client"
+                            + " that can write under the prefix does; logged again in a minute if it lasts)",
+                    url.redacted(),
+                    key,
+                    since,
+                    total);
+        }
+    }
+
+    /**
+     * How many verdicts read from Redis were refused because they were unsigned or their signature did not verify
+     * (each a miss: the node scanned), since this state was opened. Always 0 without {@code verdict-key=}.
+     *
+     * @return the count
+     */
+    public long refusedVerdicts() {
+        return refusedVerdicts.get();
     }
 
     private final class Limiter implements RateLimiter {

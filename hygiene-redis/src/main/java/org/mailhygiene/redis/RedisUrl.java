@@ -34,7 +34,9 @@ import org.mailhygiene.internal.Urls;
  * {@code cacert=} a PEM file of trusted CA certificates for the TLS schemes; for the Sentinel schemes, the Sentinels'
  * own credentials when they have {@code requirepass} (or an ACL user): {@code sentinel-password=} and
  * {@code sentinel-user=}, percent-encoded (the URL's user and password are the master's; Sentinels are asked without
- * credentials unless these are given). IPv6 hosts are written in brackets, several of them too.
+ * credentials unless these are given); {@code verdict-key=} a file holding the secret the node signs the verdicts it
+ * stores with and checks those it reads against, and {@code verdict-key-previous=} one still accepted for reading
+ * during a change of secret (docs/cluster.md, Access). IPv6 hosts are written in brackets, several of them too.
  *
  * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel}, {@code rediss-sentinel}, {@code redis-cluster}
  *     or {@code rediss-cluster}
@@ -47,6 +49,9 @@ import org.mailhygiene.internal.Urls;
  * @param caCertificates trusted CA certificates for TLS, if given
  * @param sentinelUser the ACL user the Sentinels are asked as, if given (Sentinel schemes only)
  * @param sentinelPassword the Sentinels' password, if given (Sentinel schemes only)
+ * @param verdictKey the file of the secret verdicts are signed and checked with, if given
+ * @param previousVerdictKey the file of a secret still accepted for reading verdicts, if given (needs {@code
+ *     verdictKey})
  */
 public record RedisUrl(
         String scheme,
@@ -58,10 +63,16 @@ public record RedisUrl(
         String prefix,
         Optional<Path> caCertificates,
         Optional<String> sentinelUser,
-        Optional<String> sentinelPassword) {
+        Optional<String> sentinelPassword,
+        Optional<Path> verdictKey,
+        Optional<Path> previousVerdictKey) {
 
     /** The default key prefix. */
     public static final String DEFAULT_PREFIX = "mh:";
+
+    /** The query parameters this class reads, in the order error messages list them. */
+    private static final List<String> PARAMETERS =
+            List.of("prefix", "cacert", "sentinel-user", "sentinel-password", "verdict-key", "verdict-key-previous");
 
     /** The schemes this class reads, in the order error messages list them. */
     private static final List<String> SCHEMES =
@@ -110,6 +121,8 @@ public record RedisUrl(
         Objects.requireNonNull(caCertificates, "caCertificates");
         Objects.requireNonNull(sentinelUser, "sentinelUser");
         Objects.requireNonNull(sentinelPassword, "sentinelPassword");
+        Objects.requireNonNull(verdictKey, "verdictKey");
+        Objects.requireNonNull(previousVerdictKey, "previousVerdictKey");
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("no host");
         }
@@ -118,6 +131,50 @@ public record RedisUrl(
             throw new IllegalArgumentException(
                     "Sentinel credentials are for redis-sentinel and rediss-sentinel URLs only");
         }
+        if (previousVerdictKey.isPresent() && verdictKey.isEmpty()) {
+            throw new IllegalArgumentException("a previous verdict key needs the current one (verdict-key=)");
+        }
+    }
+
+    /**
+     * A URL without verdict keys (the form before they could be given).
+     *
+     * @param scheme one of the schemes of the class description
+     * @param hosts one or more {@code host:port} endpoints
+     * @param user the ACL user, if given
+     * @param password the password, if given
+     * @param database the database number (0 for clusters)
+     * @param master the Sentinel master name, for the Sentinel schemes
+     * @param prefix the key prefix
+     * @param caCertificates trusted CA certificates for TLS, if given
+     * @param sentinelUser the ACL user the Sentinels are asked as, if given (Sentinel schemes only)
+     * @param sentinelPassword the Sentinels' password, if given (Sentinel schemes only)
+     * @throws IllegalArgumentException if the combination is invalid
+     */
+    public RedisUrl(
+            String scheme,
+            List<Endpoint> hosts,
+            Optional<String> user,
+            Optional<String> password,
+            int database,
+            Optional<String> master,
+            String prefix,
+            Optional<Path> caCertificates,
+            Optional<String> sentinelUser,
+            Optional<String> sentinelPassword) {
+        this(
+                scheme,
+                hosts,
+                user,
+                password,
+                database,
+                master,
+                prefix,
+                caCertificates,
+                sentinelUser,
+                sentinelPassword,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -151,6 +208,8 @@ public record RedisUrl(
                 master,
                 prefix,
                 caCertificates,
+                Optional.empty(),
+                Optional.empty(),
                 Optional.empty(),
                 Optional.empty());
     }
@@ -257,13 +316,12 @@ public record RedisUrl(
                 int eq = kv.indexOf('=');
                 String k = eq < 0 ? kv : kv.substring(0, eq);
                 String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
-                if (!List.of("prefix", "cacert", "sentinel-user", "sentinel-password")
-                        .contains(k)) {
+                if (!PARAMETERS.contains(k)) {
                     // A key holding '@' is the end of a password with an unencoded '?': not quoted.
                     throw new IllegalArgumentException((k.indexOf('@') >= 0
                                     ? "unknown parameter (a '?' in a password is written %3F)"
                                     : "unknown parameter '" + k + "'")
-                            + " (known: prefix, cacert, sentinel-user, sentinel-password): " + redact(url));
+                            + " (known: " + String.join(", ", PARAMETERS) + "): " + redact(url));
                 }
                 query.put(k, v);
             }
@@ -348,8 +406,32 @@ public record RedisUrl(
                     "sentinel-user= and sentinel-password= are for redis-sentinel and rediss-sentinel URLs only: "
                             + redact(url));
         }
+        for (String k : List.of("verdict-key", "verdict-key-previous")) {
+            if (query.containsKey(k) && query.get(k).isBlank()) {
+                throw new IllegalArgumentException(k + "= names no file: " + redact(url));
+            }
+        }
+        Optional<Path> verdictKey =
+                Optional.ofNullable(query.get("verdict-key")).map(Path::of);
+        Optional<Path> previousVerdictKey =
+                Optional.ofNullable(query.get("verdict-key-previous")).map(Path::of);
+        if (previousVerdictKey.isPresent() && verdictKey.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "verdict-key-previous= needs verdict-key= (the secret that signs): " + redact(url));
+        }
         return new RedisUrl(
-                scheme, hosts, user, password, database, master, prefix, ca, sentinelUser, sentinelPassword);
+                scheme,
+                hosts,
+                user,
+                password,
+                database,
+                master,
+                prefix,
+                ca,
+                sentinelUser,
+                sentinelPassword,
+                verdictKey,
+                previousVerdictKey);
     }
 
     private static int database(String s, String url) {
@@ -446,6 +528,8 @@ public record RedisUrl(
         }
         sentinelUser.ifPresent(u -> query.add("sentinel-user=" + u));
         sentinelPassword.ifPresent(p -> query.add("sentinel-password=***"));
+        verdictKey.ifPresent(f -> query.add("verdict-key=" + f));
+        previousVerdictKey.ifPresent(f -> query.add("verdict-key-previous=" + f));
         if (!query.isEmpty()) {
             b.append('?').append(String.join("&", query));
         }

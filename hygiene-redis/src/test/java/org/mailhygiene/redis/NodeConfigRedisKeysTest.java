@@ -89,6 +89,45 @@ class NodeConfigRedisKeysTest {
                 "node.conf line 8: redis: cacert= names no file: rediss://127.0.0.1:1?cacert=");
     }
 
+    /** {@code redis-verdict-key}: resolved against the file's directory, read at parse, a bad file named at its line. */
+    @Test
+    void theVerdictKeyIsReadAtParseAndABadFileIsNamedAtItsLine() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("keys"));
+        Path key = dir.resolve("keys/verdict.key");
+        java.nio.file.Files.writeString(key, "0123456789abcdef0123456789abcdef\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        String redis = VALID + "redis = redis://127.0.0.1:1/2\n";
+        try (Node node = parse(redis + "redis-verdict-key = keys/verdict.key\n").build()) {
+            assertThat(node.sharedState().get().description()).endsWith("verdict-key=" + key);
+        }
+        Path prev = dir.resolve("keys/old.key");
+        fails(
+                redis + "redis-verdict-key = keys/verdict.key\nredis-verdict-key-previous = keys/old.key\n",
+                "node.conf line 10: redis-verdict-key-previous: cannot read verdict-key-previous file " + prev
+                        + ": no such file");
+        java.nio.file.Files.writeString(prev, "short\n");
+        fails(
+                redis + "redis-verdict-key = keys/old.key\n",
+                "node.conf line 9: redis-verdict-key: cannot read verdict-key file " + prev
+                        + ": other users may read or change the secret (mode rw-r--r--): chmod 600 it, or 640 with"
+                        + " the node's group");
+        java.nio.file.Files.setPosixFilePermissions(
+                prev, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        fails(
+                redis + "redis-verdict-key = keys/old.key\n",
+                "node.conf line 9: redis-verdict-key: cannot read verdict-key file " + prev
+                        + ": line 1: the secret is 5 characters, at least 32 are needed (make one with: openssl rand"
+                        + " -base64 32)");
+        fails(
+                redis + "redis-verdict-key-previous = keys/verdict.key\n",
+                "node.conf line 9: redis-verdict-key-previous: needs redis-verdict-key (the secret that signs)");
+        fails(VALID + "redis-verdict-key = keys/verdict.key\n", "node.conf line 8: redis-verdict-key: needs redis");
+        fails(
+                VALID + "redis = redis://127.0.0.1:1/2?verdict-key=/k\nredis-verdict-key = keys/verdict.key\n",
+                "node.conf line 9: redis-verdict-key: given twice: here and as verdict-key= in the redis URL");
+    }
+
     /** Before, {@code java.net.URI} refused these: "not a URL ... Illegal character in port number". */
     @Test
     void severalBracketedIpv6HostsAreTaken() throws Exception {

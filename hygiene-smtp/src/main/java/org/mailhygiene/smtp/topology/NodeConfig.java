@@ -101,6 +101,11 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code redis-model}</td><td>name of the shared Bayes model</td><td>{@code bayes}</td></tr>
  *   <tr><td>{@code redis-model-refresh}</td><td>how often the local model takes in the cluster's learning</td>
  *       <td>10s</td></tr>
+ *   <tr><td>{@code redis-verdict-key}</td><td>a file holding a secret (one line, at least 32 characters, not
+ *       readable by other users): the node signs the verdicts it stores in Redis with it and believes only verdicts
+ *       whose signature verifies (others are a miss: it scans)</td><td>verdicts unsigned</td></tr>
+ *   <tr><td>{@code redis-verdict-key-previous}</td><td>a file holding the secret being replaced, still accepted for
+ *       reading during a change (docs/cluster.md, Access)</td><td>none</td></tr>
  *   <tr><td>{@code admin-listen}</td><td>{@code IP:PORT} for {@code /metrics} and {@code /health} (served by
  *       {@code hygiene relay})</td><td>none</td></tr>
  *   <tr><td>{@code verdict-cache}</td><td>{@code on} or {@code off}: identical contents share one scan</td>
@@ -755,14 +760,22 @@ public final class NodeConfig {
         return Optional.of(new InetSocketAddress(ip, port));
     }
 
-    /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */
+    /**
+     * Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}, {@code
+     * redis-verdict-key} and {@code redis-verdict-key-previous} (given to the store as the URL's {@code verdict-key=}
+     * and {@code verdict-key-previous=}, resolved against the file's directory; the store reads them at open, so a bad
+     * key file is an error of this line).
+     */
     private static void sharedState(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
         Optional<String> url = c.string("redis");
         Optional<Duration> timeout = c.duration("redis-timeout", MIN_REDIS_TIMEOUT, MAX_REDIS_TIMEOUT);
         Optional<String> model = c.string("redis-model");
         Optional<Duration> refresh = c.duration("redis-model-refresh");
+        Optional<String> verdictKey = c.string(VERDICT_KEY);
+        Optional<String> previousVerdictKey = c.string(PREVIOUS_VERDICT_KEY);
         if (url.isEmpty()) {
-            for (String k : List.of("redis-timeout", "redis-model", "redis-model-refresh")) {
+            for (String k :
+                    List.of("redis-timeout", "redis-model", "redis-model-refresh", VERDICT_KEY, PREVIOUS_VERDICT_KEY)) {
                 if (c.string(k).isPresent()) {
                     throw error(c, k, "needs redis");
                 }
@@ -773,10 +786,37 @@ public final class NodeConfig {
         if (t.isNegative() || t.isZero()) {
             throw error(c, "redis-timeout", "must be positive, was " + t);
         }
+        if (previousVerdictKey.isPresent() && verdictKey.isEmpty()) {
+            throw error(c, PREVIOUS_VERDICT_KEY, "needs " + VERDICT_KEY + " (the secret that signs)");
+        }
+        String u = withCacertResolved(url.get(), base);
+        if (verdictKey.isPresent()
+                && java.util.regex.Pattern.compile("[?&]verdict-key(-previous)?=")
+                        .matcher(u)
+                        .find()) {
+            throw error(c, VERDICT_KEY, "given twice: here and as verdict-key= in the redis URL");
+        }
+        for (String[] k : List.of(
+                new String[] {VERDICT_KEY, "verdict-key"},
+                new String[] {PREVIOUS_VERDICT_KEY, "verdict-key-previous"})) {
+            Optional<String> file = c.string(k[0]);
+            if (file.isPresent()) {
+                if (file.get().isBlank()) {
+                    throw error(c, k[0], "names no file");
+                }
+                u += (u.indexOf('?') < 0 ? "?" : "&") + k[1] + "="
+                        + parameterValue(base.resolve(file.get()).toString());
+            }
+        }
         try {
-            b.sharedState(SharedStates.open(withCacertResolved(url.get(), base), t));
+            b.sharedState(SharedStates.open(u, t));
         } catch (IllegalArgumentException e) {
-            throw error(c, "redis", e.getMessage());
+            // the store names the parameter of the key file it could not read: the line is the key's
+            String m = String.valueOf(e.getMessage());
+            String key = m.startsWith("cannot read verdict-key-previous file") && previousVerdictKey.isPresent()
+                    ? PREVIOUS_VERDICT_KEY
+                    : m.startsWith("cannot read verdict-key file") && verdictKey.isPresent() ? VERDICT_KEY : "redis";
+            throw error(c, key, m);
         }
         try {
             b.sharedModel(model.orElse(SharedModelSync.DEFAULT_MODEL_NAME), refresh.orElse(Duration.ofSeconds(10)));
@@ -808,15 +848,24 @@ public final class NodeConfig {
                 if (file.isBlank() || Path.of(file).isAbsolute()) {
                     continue;
                 }
-                String resolved = base.resolve(file).toString();
-                params[i] = "cacert="
-                        + resolved.replace("%", "%25").replace("&", "%26").replace("+", "%2B");
+                params[i] = "cacert=" + parameterValue(base.resolve(file).toString());
             } catch (IllegalArgumentException e) { // bad percent-encoding or an invalid path: the parser says which
                 return url;
             }
         }
         return url.substring(0, q + 1) + String.join("&", params);
     }
+
+    /** A URL query parameter's value, encoded as the URL's parser decodes it. */
+    private static String parameterValue(String value) {
+        return value.replace("%", "%25").replace("&", "%26").replace("+", "%2B");
+    }
+
+    /** The key naming the file of the secret verdicts in Redis are signed and checked with. */
+    static final String VERDICT_KEY = "redis-verdict-key";
+
+    /** The key naming the file of a secret still accepted for reading verdicts, during a change of secret. */
+    static final String PREVIOUS_VERDICT_KEY = "redis-verdict-key-previous";
 
     /** The default bound on each call to the shared store ({@code redis-timeout}). */
     public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);

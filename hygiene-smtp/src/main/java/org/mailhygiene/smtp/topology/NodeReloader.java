@@ -71,6 +71,8 @@ public final class NodeReloader {
                             "redis-timeout",
                             "redis-model",
                             "redis-model-refresh",
+                            "redis-verdict-key",
+                            "redis-verdict-key-previous",
                             "admin-listen"))
             .flatMap(List::stream)
             .toList();

@@ -1,0 +1,243 @@
+package org.mailhygiene.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.testkit.RecordingScanner;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Verdicts signed with a shared secret ({@code verdict-key=}), against a real Redis and the built-in scanner: a clean
+ * verdict forged with redis-cli for EICAR's content, or a signed verdict moved to EICAR's key, is not believed (the
+ * node scans and finds the virus); nodes with the same secret share; a change of secret with verdict-key-previous keeps
+ * sharing; a bad key file is refused at open with the file named.
+ */
+class SignedVerdictsTest {
+    @TempDir
+    static Path dir;
+
+    private static RealRedis redis;
+    private static Path keyA;
+    private static Path keyB;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
+        keyA = secret("a.key", "0123456789abcdef0123456789abcdef-A\n");
+        keyB = secret("b.key", "0123456789abcdef0123456789abcdef-B\n");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static Path secret(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        return f;
+    }
+
+    /** A node: its own scanner and local cache, the shared store at {@code prefix} with the given secrets. */
+    private record Node(RedisSharedState shared, RecordingScanner scanner, ScanPipeline pipeline)
+            implements AutoCloseable {
+        Outcome scan(byte[] message) throws Exception {
+            ScanReport r = pipeline.scan(Message.of(message));
+            return r.verdicts().get(0).outcome();
+        }
+
+        @Override
+        public void close() {
+            pipeline.close();
+            shared.close();
+        }
+    }
+
+    private static Node node(String prefix, String keys) {
+        RedisSharedState shared =
+                RedisSharedState.open(redis.url() + "/2?prefix=" + prefix + keys, Duration.ofSeconds(10));
+        RecordingScanner scanner = RecordingScanner.wrap(SignatureScanner.create());
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(scanner)
+                .cache(VerdictCache.builder().shared(shared.verdicts()).build())
+                .deadline(Duration.ofSeconds(60))
+                .build();
+        return new Node(shared, scanner, p);
+    }
+
+    private static String with(Path key) {
+        return "&verdict-key=" + key;
+    }
+
+    private static String prefix() {
+        return "sv" + System.nanoTime() + ":";
+    }
+
+    private static List<String> verdictKeys(String prefix) {
+        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            j.select(2);
+            return new ArrayList<>(j.keys(prefix + "v:*"));
+        }
+    }
+
+    private static String redisCli(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(
+                RealBinaries.require("redis-cli", "redis-tools").toString(),
+                "-p",
+                Integer.toString(redis.port()),
+                "-n",
+                "2"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.strip();
+    }
+
+    @Test
+    void aCleanVerdictForgedWithRedisCliForEicarIsNotBelieved() throws Exception {
+        String prefix = prefix();
+        byte[] eicar = SampleMessages.eicarAttachment();
+        try (Node a = node(prefix, with(keyA))) {
+            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
+        }
+        String key = verdictKeys(prefix).get(0);
+        assertThat(redisCli("GET", key)).startsWith(VerdictSigner.TAG);
+        // what a client that can write under the prefix stores: a clean verdict in the nodes' own format, unsigned,
+        // and one with a tag made up (signed with a secret it guessed)
+        String clean = VerdictCodec.encode(Verdict.clean(SignatureScanner.NAME, Duration.ofMillis(1)));
+        String guessed = VerdictSigner.read(secret("guess.key", "x".repeat(40)), Optional.empty())
+                .sign(key, clean);
+        for (String forged : List.of(clean, guessed)) {
+            assertThat(redisCli("SET", key, forged)).isEqualTo("OK");
+            try (Node b = node(prefix, with(keyA))) {
+                assertThat(b.scan(eicar)).isEqualTo(Outcome.INFECTED);
+                assertThat(b.scanner().calls()).hasSize(1);
+                assertThat(b.shared().refusedVerdicts()).isPositive();
+                assertThat(b.pipeline().cache().orElseThrow().sharedHits()).isZero();
+            }
+            // the node's scan replaced the forged verdict with its own, signed
+            assertThat(redisCli("GET", key)).startsWith(VerdictSigner.TAG).contains("INFECTED");
+        }
+    }
+
+    @Test
+    void aSignedVerdictMovedToAnotherContentsKeyIsNotBelieved() throws Exception {
+        String prefix = prefix();
+        try (Node a = node(prefix, with(keyA))) {
+            assertThat(a.scan(SampleMessages.clean())).isEqualTo(Outcome.CLEAN);
+            String cleanKey = verdictKeys(prefix).get(0);
+            assertThat(a.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+            String eicarKey = verdictKeys(prefix).stream()
+                    .filter(k -> !k.equals(cleanKey))
+                    .findFirst()
+                    .orElseThrow();
+            // COPY ... REPLACE: the clean content's signed verdict, byte for byte, under EICAR's key
+            assertThat(redisCli("COPY", cleanKey, eicarKey, "REPLACE")).isEqualTo("1");
+        }
+        try (Node b = node(prefix, with(keyA))) {
+            assertThat(b.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+            assertThat(b.scanner().calls()).hasSize(1);
+            assertThat(b.shared().refusedVerdicts()).isPositive();
+            // the clean content's verdict, at its own key, is believed
+            assertThat(b.scan(SampleMessages.clean())).isEqualTo(Outcome.CLEAN);
+            assertThat(b.scanner().calls()).hasSize(1);
+        }
+    }
+
+    @Test
+    void nodesWithTheSameSecretShareAndARotationKeepsSharing() throws Exception {
+        String prefix = prefix();
+        byte[] eicar = SampleMessages.eicarAttachment();
+        byte[] clean = SampleMessages.clean();
+        try (Node a = node(prefix, with(keyA));
+                Node b = node(prefix, with(keyA));
+                // mid-change: signs with B, still reads what A signed
+                Node c = node(prefix, with(keyB) + "&verdict-key-previous=" + keyA);
+                // after the change: B only
+                Node d = node(prefix, with(keyB));
+                // no secret: reads signed verdicts unchecked (nodes given a secret one after another keep sharing)
+                Node e = node(prefix, "")) {
+            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(b.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(c.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(e.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(a.scanner().calls()).hasSize(1);
+            assertThat(b.scanner().calls()).isEmpty();
+            assertThat(c.scanner().calls()).isEmpty();
+            assertThat(e.scanner().calls()).isEmpty();
+            // A's signature is not B's: d scans, and stores its own verdict signed with B
+            assertThat(d.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(d.scanner().calls()).hasSize(1);
+            assertThat(d.shared().refusedVerdicts()).isPositive();
+            // c signs with B: d believes it
+            assertThat(c.scan(clean)).isEqualTo(Outcome.CLEAN);
+            assertThat(d.scan(clean)).isEqualTo(Outcome.CLEAN);
+            assertThat(c.scanner().calls()).hasSize(1);
+            assertThat(d.scanner().calls()).hasSize(1);
+            for (Node n : List.of(a, b, c)) {
+                assertThat(n.shared().refusedVerdicts()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aBadKeyFileIsRefusedAtOpenWithTheFileNamed() throws Exception {
+        String url = redis.url() + "/2?verdict-key=";
+        Path shortKey = secret("short.key", "too-short\n");
+        Path twoLines = secret("two.key", "0123456789abcdef0123456789abcdef\nsecond\n");
+        Path readable = secret("readable.key", "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(readable, PosixFilePermissions.fromString("rw-r--r--"));
+        Path missing = dir.resolve("missing.key");
+        assertThatThrownBy(() -> RedisSharedState.open(url + shortKey, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key file " + shortKey
+                        + ": line 1: the secret is 9 characters, at least 32 are needed (make one with: openssl rand"
+                        + " -base64 32)");
+        assertThatThrownBy(() -> RedisSharedState.open(url + twoLines, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key file " + twoLines
+                        + ": line 2: the file holds one line, the secret (it has 2)");
+        assertThatThrownBy(() -> RedisSharedState.open(url + readable, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key file " + readable
+                        + ": other users may read or change the secret (mode rw-r--r--): chmod 600 it, or 640 with"
+                        + " the node's group");
+        assertThatThrownBy(() -> RedisSharedState.open(url + missing, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key file " + missing + ": no such file");
+        assertThatThrownBy(() ->
+                        RedisSharedState.open(url + keyA + "&verdict-key-previous=" + missing, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key-previous file " + missing + ": no such file");
+        assertThatThrownBy(() -> RedisUrl.parse(redis.url() + "/2?verdict-key-previous=" + keyA))
+                .hasMessageStartingWith("verdict-key-previous= needs verdict-key= (the secret that signs)");
+        assertThatThrownBy(() -> RedisSharedState.open(url + dir, Duration.ofSeconds(1)))
+                .hasMessageEndingWith(": a directory");
+        assertThat(Set.of(Files.readString(keyA).length())).containsExactly(35);
+    }
+}
