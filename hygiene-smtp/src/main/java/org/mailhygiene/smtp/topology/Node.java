@@ -234,6 +234,40 @@ public final class Node implements AutoCloseable {
     private final String sharedModelName;
     private final boolean reportConfigured;
 
+    /**
+     * How long a reload waits, at most, for its new scanners to know their cache identity (see {@link #awaitCacheIdentities}): 2 s.
+     */
+    static final Duration RELOAD_IDENTITY_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * Waits, up to {@code bound} in all, until each scanner of {@code next} whose namesake in {@code running} has a
+     * cache identity has one too. A reload builds new scanners, and a new clamd scanner's identity is empty (verdicts
+     * neither looked up nor stored) until its first {@code VERSION} check has answered in the background: the first
+     * message after a reload was scanned again although its verdict was in the shared store (found in session 50).
+     * Off the mail path (the running pipeline takes the mail meanwhile); a scanner that does not get one within the
+     * bound (its daemon is down) is left as it is, uncached until its check answers, as before.
+     */
+    private static void awaitCacheIdentities(ScanPipeline running, ScanPipeline next, Duration bound) {
+        java.util.Set<String> identified = new java.util.HashSet<>();
+        for (Scanner s : running.scanners()) {
+            if (s.cacheIdentity().isPresent()) {
+                identified.add(s.name());
+            }
+        }
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (Scanner s : next.scanners()) {
+            // each call starts the scanner's check if none runs
+            while (identified.contains(s.name()) && s.cacheIdentity().isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     /** The pipeline over a builder's scanners, policy and cache setting, with this node's listeners. */
     private ScanPipeline buildPipeline(Builder b) {
         Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
@@ -455,6 +489,7 @@ public final class Node implements AutoCloseable {
             next.reportTo = reportConfigured ? reportTo : null;
             next.requireSettings();
             ScanPipeline pipeline = buildPipeline(next); // two scanners with one name fail here
+            awaitCacheIdentities(relay.pipeline(), pipeline, RELOAD_IDENTITY_WAIT);
             try {
                 relay.reconfigureServer(next::applyServer);
             } catch (RuntimeException e) {
