@@ -232,7 +232,8 @@ final class SmtpSession implements Runnable {
      * (a FIN after the reply: the client reads it, then the end; under TLS a close_notify), and the input read and
      * discarded until the client closes, for at most {@link #LINGER} and {@link #LINGER_OCTETS} octets. Skipped when
      * the connection is already closed (the watchdog) or its input was shut down (a reap, a server stop under TLS:
-     * Java then reads nothing more).
+     * Java then reads nothing more). The flush and the close_notify are writes, each bounded by the {@linkplain
+     * SmtpLimits#writeTimeout() write timeout}.
      */
     private void linger() {
         if (tcp.isClosed() || tcp.isInputShutdown()) {
@@ -243,7 +244,18 @@ final class SmtpSession implements Runnable {
                 out.flush();
             }
             if (tls) {
-                socket.shutdownOutput(); // close_notify; TLS 1.3 half-closes, and a TLS 1.2 client closes on it
+                // close_notify; TLS 1.3 half-closes, and a TLS 1.2 client closes on it. A write like any other: a
+                // client
+                // that reads nothing (its window and our send buffer full) would block it for ever, holding the thread
+                // and the connection slot (until session 51 it was not guarded, as endTls() was)
+                Watchdog.Guard g = watchdog.arm(cfg.limits().writeTimeout());
+                try {
+                    socket.shutdownOutput();
+                } catch (IOException e) {
+                    throw watchdog.timedOut(e);
+                } finally {
+                    g.disarm();
+                }
             } else {
                 tcp.shutdownOutput();
             }

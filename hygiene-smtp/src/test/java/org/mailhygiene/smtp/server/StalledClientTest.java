@@ -62,7 +62,8 @@ class StalledClientTest {
         return s;
     }
 
-    private static String readReply(InputStream in) throws IOException {
+    /** Reads one reply, multi-line replies joined; {@code EOF} when the connection ended first. */
+    static String readReply(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (; ; ) {
             int c = in.read();
