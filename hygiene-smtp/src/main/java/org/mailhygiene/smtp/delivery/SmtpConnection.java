@@ -52,7 +52,10 @@ final class SmtpConnection {
     private final Settings settings;
     final Endpoint endpoint;
     long deadline;
+    /** The connection: the TCP socket, after STARTTLS the TLS socket layered on it. */
     Socket socket;
+    /** The TCP socket under {@link #socket}, which {@link #abort} closes. */
+    private Socket tcp;
     /** The server's EHLO keywords (after STARTTLS, the second EHLO's). */
     Map<String, String> extensions = Map.of();
     /** Transactions run on this connection. */
@@ -177,6 +180,7 @@ final class SmtpConnection {
 
     void connect() throws IOException {
         socket = new Socket();
+        tcp = socket;
         if (settings.localAddress().isPresent()) {
             socket.bind(new InetSocketAddress(settings.localAddress().get(), 0));
         }
@@ -292,8 +296,32 @@ final class SmtpConnection {
         send(b, b.length, timeout);
     }
 
+    /**
+     * Closes the connection at once, from any thread (the write watchdog's too): it closes the TCP socket, never the TLS
+     * socket layered on it. Closing an {@code SSLSocket} writes a close_notify, and waits for the lock that a blocked
+     * write holds: the watchdog closing the TLS socket of a next hop that stopped reading hung with it (the one
+     * watchdog thread of every connection), and the delivery was never cut (until session 51).
+     */
     void abort() {
-        closeQuietly(socket);
+        closeQuietly(tcp != null ? tcp : socket);
+    }
+
+    /**
+     * Closes the connection after its last exchange, on the delivery's thread: under TLS with a close_notify first,
+     * bounded by the {@linkplain SmtpTimeouts#quit() QUIT timeout} (a next hop that reads nothing more cannot hold the
+     * thread), then the TCP socket.
+     */
+    void close() {
+        if (secure && !socket.isClosed()) {
+            ScheduledFuture<?> guard = WATCHDOG.schedule(
+                    this::abort, Math.max(1, settings.timeouts().quit().toMillis()), TimeUnit.MILLISECONDS);
+            try {
+                closeQuietly(socket);
+            } finally {
+                guard.cancel(false);
+            }
+        }
+        abort();
     }
 
     void quietQuit() {

@@ -68,7 +68,7 @@ final class SmtpConnectionPool {
             if (c.inStep) {
                 c.quietQuit();
             }
-            c.abort();
+            c.close();
             return;
         }
         c.inStep = false;

@@ -12,11 +12,14 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
 
@@ -141,5 +144,58 @@ class SlowServerTest {
                         .isInstanceOfSatisfying(
                                 HopFailedException.class,
                                 ex -> assertThat(ex.stage()).isEqualTo(HopFailedException.Stage.STARTTLS)));
+    }
+
+    /**
+     * A next hop that takes the message data under TLS and stops reading it (its window and our send buffer fill up).
+     * The write guard fired and closed the {@code SSLSocket}, which writes a close_notify first and waits for the lock
+     * the blocked write holds: the shared watchdog thread hung with it, the delivery was never cut, and every other
+     * connection's write guard and idle timer waited behind it (until session 51). Now the guard closes the TCP
+     * socket under TLS and the delivery fails at the data timeout.
+     */
+    @Test
+    void aNextHopThatStopsReadingTheDataUnderTlsIsCutByTheDataTimeout(@TempDir Path dir) throws Exception {
+        Path ks = TestCerts.keystore(dir, "stall");
+        SSLContext serverTls = TestCerts.server(ks);
+        Endpoint e = serve((s, in, out) -> {
+            send(out, "220 stall.test ESMTP\r\n");
+            in.readLine(); // EHLO
+            send(out, "250-stall.test\r\n250 STARTTLS\r\n");
+            in.readLine(); // STARTTLS
+            send(out, "220 2.0.0 go ahead\r\n");
+            SSLSocket tls = (SSLSocket) serverTls.getSocketFactory().createSocket(s, null, s.getPort(), false);
+            tls.setUseClientMode(false);
+            BufferedReader tin =
+                    new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream tout = tls.getOutputStream();
+            tin.readLine(); // EHLO
+            send(tout, "250 stall.test\r\n");
+            tin.readLine(); // MAIL
+            send(tout, "250 2.1.0 ok\r\n");
+            tin.readLine(); // RCPT
+            send(tout, "250 2.1.5 ok\r\n");
+            tin.readLine(); // DATA
+            send(tout, "354 go ahead\r\n");
+            Thread.sleep(HANG_BOUND.toMillis()); // reads nothing more
+        });
+        SmtpClient c = SmtpClient.builder()
+                .tls(TlsPolicy.required(TestCerts.trusting(ks)))
+                .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(1)))
+                .build();
+        // far more than the loopback buffers of both sides hold
+        byte[] body = new byte[32 * 1024 * 1024];
+        java.util.Arrays.fill(body, (byte) 'x');
+        for (int i = 998; i < body.length; i += 1000) {
+            body[i] = '\r';
+            body[i + 1] = '\n';
+        }
+        MessageContent message = MessageContent.ofBytes(body);
+        assertTimeoutPreemptively(
+                HANG_BOUND,
+                () -> assertThatThrownBy(
+                                () -> c.deliver(e, "a@x.org", List.of("b@y.org"), message, Duration.ofMinutes(5)))
+                        .isInstanceOfSatisfying(
+                                HopFailedException.class,
+                                ex -> assertThat(ex.stage()).isEqualTo(HopFailedException.Stage.DATA)));
     }
 }
