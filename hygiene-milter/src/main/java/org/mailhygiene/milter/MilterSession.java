@@ -24,6 +24,7 @@ import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.milter.protocol.MilterCodec;
 import org.mailhygiene.milter.protocol.MilterPacket;
 import org.mailhygiene.milter.protocol.MilterProtocolException;
@@ -361,7 +362,7 @@ final class MilterSession implements Runnable {
                         "milter connection from {}: message from <{}> not scanned, the copy of it past {} bytes could"
                                 + " not be written to {}: {} (the connection is closed: the MTA tempfails it)",
                         peer,
-                        sender,
+                        LogText.printable(sender),
                         cfg.memoryThreshold(),
                         cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
                         e.toString());
@@ -392,7 +393,7 @@ final class MilterSession implements Runnable {
                     peer,
                     (System.nanoTime() - scanStarted) / 1_000_000,
                     queueId.orElse("-"),
-                    envelope.sender(),
+                    LogText.printable(envelope.sender()),
                     report == null ? "not scanned" : report.disposition().action());
             throw new Ended();
         }
@@ -413,8 +414,8 @@ final class MilterSession implements Runnable {
                     LOG.warn(
                             "message {} from <{}> to {} discarded by policy: {}",
                             queueId.orElse("-"),
-                            envelope.sender(),
-                            envelope.recipients(),
+                            LogText.printable(envelope.sender()),
+                            LogText.printable(envelope.recipients().toString()),
                             d.reason());
                     send(MilterPacket.of(SMFIR_DISCARD));
                 }

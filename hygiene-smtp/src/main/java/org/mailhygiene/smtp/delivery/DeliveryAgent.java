@@ -314,7 +314,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     LOG.info(
                             "{}: <{}> was relayed before a restart (notice {}); not sent again",
                             m.id(),
-                            r.address(),
+                            LogText.printable(r.address()),
                             notice);
                 }
             }
@@ -604,7 +604,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     id,
                     action == QueueRequests.Action.DELETE ? "" : " (asked to bounce it; it is from the null sender)",
                     left.size(),
-                    left.isEmpty() ? "" : ": " + String.join(", ", left));
+                    left.isEmpty() ? "" : ": " + LogText.printable(String.join(", ", left)));
             tell(() -> listener.completed(m));
             return Removal.DELETED;
         }
@@ -614,10 +614,10 @@ public final class DeliveryAgent implements AutoCloseable {
         LOG.info(
                 "{}: returned to its sender <{}> by the administrator{}; {} recipient(s) not delivered{}",
                 id,
-                m.envelope().sender(),
+                LogText.printable(m.envelope().sender()),
                 notice ? "" : " without a bounce (their NOTIFY leaves out FAILURE)",
                 left.size(),
-                left.isEmpty() ? "" : ": " + String.join(", ", left));
+                left.isEmpty() ? "" : ": " + LogText.printable(String.join(", ", left)));
         process(returned);
         // until session 49 this said RETURNED, and the command 'the bounce is queued', of a bounce never sent
         return notice ? Removal.RETURNED : Removal.RETURNED_WITHOUT_NOTICE;

@@ -29,6 +29,7 @@ import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.LogText;
 import org.mailhygiene.smtp.access.AccessDecision;
 import org.mailhygiene.smtp.dsn.DsnParameters;
 import org.mailhygiene.smtp.dsn.DsnRequest;
@@ -371,7 +372,7 @@ final class SmtpSession implements Runnable {
      * session 45 they were logged {@code from <>}, as if from the null sender).
      */
     static String dataOrigin(String sender) {
-        return sender == null ? "sent before any MAIL" : "from <" + SmtpReply.sanitize(sender) + ">";
+        return sender == null ? "sent before any MAIL" : "from <" + LogText.printable(sender) + ">";
     }
 
     /**
@@ -915,7 +916,7 @@ final class SmtpSession implements Runnable {
                     "{}: received {} from <{}> for {} recipient(s): {} {}",
                     clientText,
                     id,
-                    SmtpReply.sanitize(from),
+                    LogText.printable(from),
                     to,
                     reply.code(),
                     reply.text());
@@ -1079,7 +1080,7 @@ final class SmtpSession implements Runnable {
                 "{}: cannot keep {} from <{}> in {} ({}); answering {} {}",
                 client,
                 what,
-                SmtpReply.sanitize(from),
+                LogText.printable(from),
                 cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
                 e.toString(),
                 r.code(),
@@ -1149,7 +1150,7 @@ final class SmtpSession implements Runnable {
                                     + " delivered, and the client, which was not told, may send it again",
                             clientText,
                             id,
-                            SmtpReply.sanitize(env.sender()),
+                            LogText.printable(env.sender()),
                             r.code(),
                             r.text());
                 }
@@ -1179,7 +1180,7 @@ final class SmtpSession implements Runnable {
                             + " again)",
                     clientText,
                     handlingId,
-                    SmtpReply.sanitize(handlingSender),
+                    LogText.printable(handlingSender),
                     Durations.format(grace));
             try { // bounded by the write timeout, as every write of the session
                 write(421, "4.3.2", cfg.hostname() + " Service shutting down, closing connection");
