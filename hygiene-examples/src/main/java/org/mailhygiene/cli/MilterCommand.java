@@ -249,6 +249,13 @@ public final class MilterCommand implements Command {
                             .println("hygiene milter: " + CheckLocations.scannerLine(config, w) + ": warning: scanner "
                                     + w);
                 }
+                // the admin endpoint has no authentication: as the relay's --check says (NodeConfig)
+                Optional<String> exposed = s.adminListen().flatMap(NodeConfig::adminExposure);
+                if (exposed.isPresent()) {
+                    io.err()
+                            .println("hygiene milter: " + CheckLocations.line(config, "admin-listen")
+                                    + ": admin-listen: warning: " + exposed.get());
+                }
                 io.out().println(config + ": OK");
                 return EXIT_OK;
             }
@@ -444,6 +451,10 @@ public final class MilterCommand implements Command {
                 metrics.watch(server);
                 MilterServer srv = server;
                 ScanPipeline pip = pipeline;
+                // no authentication: said at start, as --check says it (the relay prints its configuration warnings)
+                String where = adminWhere;
+                NodeConfig.adminExposure(adminAt)
+                        .ifPresent(w -> io.err().println("hygiene milter: " + where + ": warning: " + w));
                 try {
                     admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, pip));
                 } catch (java.net.BindException e) {

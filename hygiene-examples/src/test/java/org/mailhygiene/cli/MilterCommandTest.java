@@ -102,6 +102,33 @@ class MilterCommandTest {
         }
     }
 
+    /**
+     * An admin endpoint on every interface (no authentication; the docs say loopback or a management network) is a
+     * warning from {@code --check} and at start, naming where it was given; until session 51 neither said anything.
+     * Here the start then fails on a taken port, after the warning, so no milter keeps running.
+     */
+    @Test
+    void anAdminEndpointOnEveryInterfaceIsAWarning() throws Exception {
+        Path conf = dir.resolve("open.conf");
+        Files.writeString(conf, "name = m\nscanner = builtin\nlisten = 127.0.0.1:0\nadmin-listen = 0.0.0.0:9101\n");
+        Run r = Run.main("milter", "--config", conf.toString(), "--check");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.err())
+                .contains("hygiene milter: " + conf + " line 4: admin-listen: warning: 0.0.0.0:9101: /metrics and"
+                        + " /health are served without authentication on every interface of this host");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            String at = "0.0.0.0:" + taken.getLocalPort();
+            r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--admin", at);
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains("hygiene milter: --admin: warning: " + at + ": /metrics and /health are served without"
+                            + " authentication on every interface of this host");
+        }
+        Files.writeString(conf, "name = m\nscanner = builtin\nlisten = 127.0.0.1:0\nadmin-listen = 127.0.0.1:9101\n");
+        r = Run.main("milter", "--config", conf.toString(), "--check");
+        assertThat(r.err()).doesNotContain("warning");
+    }
+
     @Test
     void checkValidatesTheConfigurationFile() throws Exception {
         Path good = dir.resolve("milter.conf");

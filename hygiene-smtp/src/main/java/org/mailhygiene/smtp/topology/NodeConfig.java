@@ -446,6 +446,10 @@ public final class NodeConfig {
         List<String> warnings = new ArrayList<>();
         org.mailhygiene.smtp.server.SmtpLimits limits = LimitsConfig.read(c, b, base, warnings);
         warnings.addAll(ScannerConfig.sizeWarnings(scanning.scanners(), scanning.policy(), limits.maxMessageSize()));
+        b.adminListen()
+                .flatMap(NodeConfig::adminExposure)
+                .ifPresent(w ->
+                        warnings.add("admin-listen (" + c.source() + " line " + c.lineOf("admin-listen") + "): " + w));
         b.configurationWarnings(warnings);
         c.rejectUnknownKeys();
         return b;
@@ -552,6 +556,36 @@ public final class NodeConfig {
                 Optional<InetSocketAddress> adminListen) {
             this(scanners, policy, name, listen, data, statisticsFlush, adminListen, List.of());
         }
+    }
+
+    /**
+     * What an administrator's HTTP endpoint ({@code /metrics} and {@code /health}, no authentication) bound to {@code
+     * address} exposes that the documentation does not expect: bound to the wildcard address, every interface of the
+     * host (a public one too); bound to a public address, that address. A loopback address, a private network's
+     * (RFC 1918, RFC 4193 unique local) or a link-local one is the "loopback or management network" the documentation
+     * asks for and gives no warning. Stateless and thread-safe.
+     *
+     * @param address the address {@code admin-listen} or {@code --admin} names
+     * @return the warning (without the key and line), or empty when the address is loopback or private
+     * @throws NullPointerException if {@code address} is {@code null}
+     */
+    public static Optional<String> adminExposure(InetSocketAddress address) {
+        InetAddress a = address.getAddress();
+        String where;
+        if (a == null || a.isAnyLocalAddress()) {
+            where = "on every interface of this host, public ones included";
+        } else if (a.isLoopbackAddress()
+                || a.isSiteLocalAddress()
+                || a.isLinkLocalAddress()
+                || (a instanceof java.net.Inet6Address && (a.getAddress()[0] & 0xfe) == 0xfc)) {
+            return Optional.empty();
+        } else {
+            where = "on a public address";
+        }
+        return Optional.of(org.mailhygiene.internal.HostPorts.of(address)
+                + ": /metrics and /health are served without authentication " + where
+                + ", to anyone who can reach the port (bind it to loopback, 127.0.0.1:" + address.getPort()
+                + ", or a management network's address, or firewall the port)");
     }
 
     /**

@@ -51,6 +51,39 @@ class NodeConfigTest {
         assertThat(Files.isDirectory(dir.resolve("data/edge-x/stats"))).isTrue();
     }
 
+    /**
+     * The admin endpoint has no authentication, and the documentation says to bind it to loopback or a management
+     * network: the wildcard address or a public one is a warning naming the key, its line and the exposure (printed by
+     * {@code --check} and at start). Until session 51 {@code admin-listen = 0.0.0.0:9025} said nothing.
+     */
+    @Test
+    void anAdminEndpointOnEveryInterfaceOrAPublicAddressIsAWarning() throws Exception {
+        assertThat(parse(VALID + "admin-listen = 0.0.0.0:9025\n").configurationWarnings())
+                .containsExactly("admin-listen (node.conf line 12): 0.0.0.0:9025: /metrics and /health are served"
+                        + " without authentication on every interface of this host, public ones included, to anyone"
+                        + " who can reach the port (bind it to loopback, 127.0.0.1:9025, or a management network's"
+                        + " address, or firewall the port)");
+        assertThat(parse(VALID + "admin-listen = [::]:9025\n").configurationWarnings())
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("admin-listen (node.conf line 12): [::]:9025: ")
+                .contains("on every interface of this host");
+        assertThat(parse(VALID + "admin-listen = 192.0.2.7:9025\n").configurationWarnings())
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("192.0.2.7:9025: /metrics and /health are served without authentication on a public address");
+        for (String quiet : List.of(
+                "127.0.0.1:9025",
+                "[::1]:9025",
+                "10.1.2.3:9025",
+                "192.168.1.5:9025",
+                "172.16.0.1:9025",
+                "[fd00::5]:9025",
+                "[fe80::1]:9025")) {
+            assertThat(parse(VALID + "admin-listen = " + quiet + "\n").configurationWarnings())
+                    .as(quiet)
+                    .isEmpty();
+        }
+    }
+
     @Test
     void spamStatusSaysWhetherCleanMailGetsTheSpamHeaders() throws Exception {
         List<ScanResult> scored = List.of(Verdict.builder("bayes", Outcome.CLEAN)
