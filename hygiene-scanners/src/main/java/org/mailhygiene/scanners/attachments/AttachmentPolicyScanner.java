@@ -77,8 +77,11 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       (structure tricks that let content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
  *       are not reported;
  *   <li>{@value #OFFICE_MACRO} (only with {@code check office-macros on}): a binary Word or Excel file holding a VBA
- *       project, an Office Open XML file holding one or Excel 4.0 macro sheets, an OpenDocument file holding Basic
- *       modules or scripts ({@link AttachmentPolicy#officeMacroCheck()});
+ *       project, a binary Excel file listing Excel 4.0 macro sheets or naming an {@code Auto_Open} macro, a binary
+ *       PowerPoint file whose VBA project holds macros, an Office Open XML file holding a VBA project or Excel 4.0
+ *       macro sheets, an OpenDocument file holding Basic modules or scripts
+ *       ({@link AttachmentPolicy#officeMacroCheck()}; a binary Excel file whose sheet list cannot be read to its end is
+ *       {@value #NOT_INSPECTED} then);
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
  *       opaque S/MIME signatures, one inside three others, or a part that starts as a signature but cannot be read,
  *       among them), so part of the message was not inspected.
@@ -178,9 +181,12 @@ public final class AttachmentPolicyScanner implements Scanner {
      * a part after a multipart's closing boundary ({@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}) and an
      * {@code application/mac-binhex40} part; 20 since the file a BinHex 4.0 part or text holds is decoded and inspected
      * as an attachment under the name in its header ({@code part 2 > BinHex "a.exe"}), a broken one (CRC, cut short)
-     * is broken MIME, and an {@code application/mac-binhex40} part only when no BinHex file is found in it.
+     * is broken MIME, and an {@code application/mac-binhex40} part only when no BinHex file is found in it; 21 since,
+     * with the macro check on, a binary Excel file's Excel 4.0 macro sheets and {@code Auto_Open} name and a binary
+     * PowerPoint file's VBA project are {@code OFFICE_MACRO}, and a binary Excel file whose sheet list cannot be read to
+     * its end is {@code NOT_INSPECTED}.
      */
-    static final int VERSION = 20;
+    static final int VERSION = 21;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -286,16 +286,31 @@ final class Inspection {
         } else if (ooxmlMismatch != null) {
             encrypted(location, "password-protected Office document", "not inspected");
         }
+        watch.records.end();
+        List<String> macros = new ArrayList<>();
         // a vbaProject.bin is itself a compound file holding the project: one finding, for the document around it
         if (watch.vbaProject && macroArchives.stream().noneMatch(a -> location.startsWith(a + " > "))) {
-            macroFound(location, "a VBA project");
+            macros.add("a VBA project");
+        }
+        watch.records.macros().ifPresent(macros::add);
+        macroFound(location, macros.isEmpty() ? null : String.join("; ", macros));
+        // a workbook whose sheet list cannot be read to its end may hide a macro sheet: not clean
+        if (policy.officeMacroCheck() && !macroArchives.contains(location)) {
+            watch.records
+                    .damaged()
+                    .ifPresent(at -> add(
+                            AttachmentPolicyScanner.NOT_INSPECTED,
+                            location,
+                            location + ": Excel workbook whose sheet list cannot be read past byte " + at
+                                    + " (cut short or damaged); Excel 4.0 macro sheets not ruled out"));
         }
     }
 
     /**
      * Passes a compound file's bytes through (to whoever reads them, the search for uuencoded files too) and looks at
      * each 128-byte record from the file's start as a directory entry, for the streams {@code _VBA_PROJECT} (which a
-     * binary Word or Excel file holding a VBA project has) and {@code EncryptedPackage}. Directory sectors start at a
+     * binary Word or Excel file holding a VBA project has) and {@code EncryptedPackage}, and shows every byte to
+     * {@link OfficeRecords} (Excel 4.0 macro sheets, a PowerPoint VBA project). Directory sectors start at a
      * multiple of the sector size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE
      * characters, its length in bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2),
      * so every record is looked at: one pass, whatever the file's allocation table says (and so also when it was
@@ -306,6 +321,7 @@ final class Inspection {
         private int filled;
         private boolean vbaProject;
         private boolean encryptedPackage;
+        private final OfficeRecords records = new OfficeRecords();
 
         CompoundWatch(InputStream in) {
             super(in);
@@ -313,6 +329,7 @@ final class Inspection {
 
         @Override
         void take(byte b) {
+            records.take(b);
             entry[filled++] = b;
             if (filled == OLE2_ENTRY) {
                 filled = 0;

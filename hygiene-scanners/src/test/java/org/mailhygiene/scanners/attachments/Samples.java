@@ -114,10 +114,23 @@ final class Samples {
      * @param names the directory entries after the root
      */
     static byte[] compoundFile(String... names) {
+        return compoundFile(new byte[0], names);
+    }
+
+    /**
+     * A compound file as {@link #compoundFile(String...)} makes it whose first named stream holds {@code first} (in
+     * whole sectors after the directory, chained in the allocation table; at most 126 sectors, and 4,096 bytes or more
+     * as a stream outside the mini stream is).
+     */
+    static byte[] compoundFile(byte[] first, String... names) {
         int entries = names.length + 1;
         int dirSectors = (entries * 128 + 511) / 512;
-        java.nio.ByteBuffer b =
-                java.nio.ByteBuffer.allocate(512 * (2 + dirSectors)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int dataSectors = (first.length + 511) / 512;
+        if (dataSectors > 0 && (first.length < 4096 || 1 + dirSectors + dataSectors > 128)) {
+            throw new IllegalArgumentException("a stream of 4,096 bytes to 63 KiB");
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(512 * (2 + dirSectors + dataSectors))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {(byte) 0xd0, (byte) 0xcf, 0x11, (byte) 0xe0, (byte) 0xa1, (byte) 0xb1, 0x1a, (byte) 0xe1});
         b.putShort(24, (short) 0x3e).putShort(26, (short) 3).putShort(28, (short) 0xfffe);
         b.putShort(30, (short) 9).putShort(32, (short) 6);
@@ -131,7 +144,11 @@ final class Samples {
         for (int s = 1; s <= dirSectors; s++) {
             b.putInt(fat + 4 * s, s == dirSectors ? -2 : s + 1); // the directory's chain
         }
-        for (int i = fat + 4 * (dirSectors + 1); i < fat + 512; i += 4) {
+        int firstSector = dirSectors + 1;
+        for (int s = firstSector; s < firstSector + dataSectors; s++) {
+            b.putInt(fat + 4 * s, s == firstSector + dataSectors - 1 ? -2 : s + 1); // the first stream's chain
+        }
+        for (int i = fat + 4 * (firstSector + dataSectors); i < fat + 512; i += 4) {
             b.putInt(i, -1);
         }
         for (int e = 0; e < entries; e++) {
@@ -144,8 +161,10 @@ final class Samples {
             b.putShort(at + 64, (short) (utf16.length + 2));
             b.put(at + 66, (byte) (e == 0 ? 5 : storage ? 1 : 2));
             b.putInt(at + 68, -1).putInt(at + 72, -1).putInt(at + 76, e == 0 && entries > 1 ? 1 : -1);
-            b.putInt(at + 116, -2);
+            b.putInt(at + 116, e == 1 && dataSectors > 0 ? firstSector : -2);
+            b.putInt(at + 120, e == 1 ? first.length : 0);
         }
+        b.put(512 * (1 + firstSector), first);
         return b.array();
     }
 

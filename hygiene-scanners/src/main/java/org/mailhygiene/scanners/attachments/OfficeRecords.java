@@ -1,0 +1,269 @@
+package org.mailhygiene.scanners.attachments;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads, from a compound file's bytes as they pass (one pass, whatever its allocation table says), the records of the
+ * binary Excel and PowerPoint streams that tell of macros other than a {@code _VBA_PROJECT} stream:
+ *
+ * <ul>
+ *   <li>Excel 4.0 (XLM) macro sheets: a binary Excel file's {@code Workbook} stream starts with the workbook globals
+ *       substream ([MS-XLS] 2.1.7.20.3), a BOF record ([MS-XLS] 2.4.21: type 0x0809, version 0x0600 for BIFF8,
+ *       {@code dt} 0x0005 for the globals) then records of a 2-byte type and a 2-byte size each, up to 8,224 bytes of
+ *       data ([MS-XLS] 2.1.4), ending with EOF (0x000A). A stream starts at a sector, so a globals BOF is looked for at
+ *       every 64 bytes (the smaller, mini-stream sector) and the records after it are walked to that EOF. BoundSheet8
+ *       records (0x0085, [MS-XLS] 2.4.28) name each sheet, its visibility ({@code hsState}: visible, hidden, very
+ *       hidden) and type ({@code dt}: 0x01 a macro sheet, 0x06 a VBA module); Lbl records (0x0018, [MS-XLS] 2.4.150)
+ *       name a workbook's names, built-in ones ({@code fBuiltin}) by a one-character index, 0x01 being
+ *       {@code Auto_Open} ([MS-XLS] 2.5.3 Name, built-in names), the macro Excel runs on opening; a name a user gave
+ *       that starts with {@code Auto_Open} runs so too.
+ *   <li>A binary PowerPoint file's VBA project: its {@code PowerPoint Document} stream holds a VBAInfoAtom
+ *       in a VBAInfoContainer ([MS-PPT] 2.4.10.1, 2.4.10.2: the atom's {@code persistIdRef}, {@code fHasMacros} and
+ *       {@code version} after their record headers) that points at the project, a compound file stored
+ *       zlib-compressed in an ExOleObjStg record; {@code fHasMacros} 1 says the project storage holds data. The two
+ *       record headers and the atom (28 bytes) are looked for at every offset; the compressed project itself is not
+ *       decompressed.
+ * </ul>
+ *
+ * <p>The walk is linear and keeps at most one record's data (8,224 bytes). A walk whose stream ends before the globals'
+ * EOF, or that meets a record longer than a record can be, is {@link #damaged()}: its sheets cannot all be known
+ * (a stream whose sectors are not in order in the file reads so too). Older Excel formats (BIFF5, the {@code Book}
+ * stream of Excel 5.0 and 95) are not walked. Not thread-safe: one reader.
+ */
+final class OfficeRecords {
+    /** The most data one BIFF8 record holds ([MS-XLS] 2.1.4). */
+    static final int MAX_RECORD = 8224;
+
+    /** The BOF record header and first data bytes of a BIFF8 workbook globals substream ([MS-XLS] 2.4.21). */
+    private static final byte[] GLOBALS_BOF = {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00};
+
+    /**
+     * A VBAInfoContainer's record header ([MS-PPT] 2.4.10.1, 2.3.1: version 0xF, instance 1, type RT_VbaInfo 0x03FF,
+     * length 20) and its VBAInfoAtom's ([MS-PPT] 2.4.10.2: version 2, instance 0, type RT_VbaInfoAtom 0x0400, length
+     * 12).
+     */
+    private static final byte[] VBA_INFO = {
+        0x1f, 0x00, (byte) 0xff, 0x03, 0x14, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x04, 0x0c, 0x00, 0x00, 0x00
+    };
+
+    private static final int BOUND_SHEET = 0x0085;
+    private static final int LBL = 0x0018;
+    private static final int EOF = 0x000a;
+
+    /** Sheets listed at most in a finding; the rest are counted. */
+    private static final int LISTED = 5;
+
+    private long offset;
+    private int bofMatched = -1;
+    private boolean walking;
+    private final byte[] header = new byte[4];
+    private int headerFilled;
+    private int skip;
+    private int recordType = -1;
+    private final byte[] data = new byte[MAX_RECORD];
+    private int dataLength;
+    private int dataFilled;
+    private long damagedAt = -1;
+
+    private final byte[] window = new byte[VBA_INFO.length + 8];
+    private int windowFilled;
+
+    private final List<String> macroSheets = new ArrayList<>();
+    private boolean autoOpen;
+    private boolean pptMacros;
+
+    /** Sees the file's next byte. */
+    void take(byte b) {
+        window[windowFilled % window.length] = b;
+        windowFilled++;
+        if (windowFilled >= window.length && !pptMacros) {
+            pptMacros = isVbaInfoAtom();
+        }
+        if (walking) {
+            walk(b);
+        } else {
+            if (offset % 64 == 0) {
+                bofMatched = 0;
+            }
+            if (bofMatched >= 0) {
+                bofMatched = b == GLOBALS_BOF[bofMatched] ? bofMatched + 1 : -1;
+                if (bofMatched == GLOBALS_BOF.length) {
+                    bofMatched = -1;
+                    walking = true;
+                    skip = 16 - 4; // the BOF's data left
+                    headerFilled = 0;
+                }
+            }
+        }
+        offset++;
+    }
+
+    /** Whether the last bytes are a VBAInfoContainer whose atom says the project storage holds macros. */
+    private boolean isVbaInfoAtom() {
+        int start = windowFilled % window.length; // the oldest byte
+        for (int i = 0; i < VBA_INFO.length; i++) {
+            if (window[(start + i) % window.length] != VBA_INFO[i]) {
+                return false;
+            }
+        }
+        return le32(start + VBA_INFO.length + 4) == 1; // fHasMacros: the project storage holds data
+    }
+
+    private int le32(int at) {
+        int v = 0;
+        for (int i = 3; i >= 0; i--) {
+            v = v << 8 | window[(at + i) % window.length] & 0xff;
+        }
+        return v;
+    }
+
+    private void walk(byte b) {
+        if (skip > 0) {
+            skip--;
+            return;
+        }
+        if (recordType >= 0) {
+            data[dataFilled++] = b;
+            if (dataFilled == dataLength) {
+                record();
+            }
+            return;
+        }
+        header[headerFilled++] = b;
+        if (headerFilled < header.length) {
+            return;
+        }
+        headerFilled = 0;
+        int type = header[0] & 0xff | (header[1] & 0xff) << 8;
+        int size = header[2] & 0xff | (header[3] & 0xff) << 8;
+        if (size > MAX_RECORD) {
+            damagedAt = damagedAt < 0 ? offset - 3 : damagedAt;
+            walking = false;
+        } else if (type == EOF) {
+            walking = false;
+        } else if (type == BOUND_SHEET || type == LBL) {
+            recordType = type;
+            dataLength = size;
+            dataFilled = 0;
+            if (size == 0) {
+                record();
+            }
+        } else {
+            skip = size;
+        }
+    }
+
+    /** A whole BoundSheet8 or Lbl record's data. */
+    private void record() {
+        int type = recordType;
+        recordType = -1;
+        if (type == BOUND_SHEET) {
+            boundSheet();
+        } else {
+            lbl();
+        }
+    }
+
+    /** [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName (ShortXLUnicodeString, 2.5.240). */
+    private void boundSheet() {
+        if (dataLength < 8) {
+            markDamaged();
+            return;
+        }
+        int dt = data[5] & 0xff;
+        Optional<String> name = string(data[6] & 0xff, 7);
+        if (name.isEmpty()) {
+            markDamaged();
+        }
+        if (dt != 0x01 && dt != 0x06) {
+            return;
+        }
+        String kind = dt == 0x01 ? "Excel 4.0 macro sheet" : "VBA module sheet";
+        String visibility = switch (data[4] & 0x03) {
+            case 1 -> " (hidden)";
+            case 2 -> " (very hidden)";
+            default -> "";
+        };
+        macroSheets.add(kind + " '" + name.orElse("?") + "'" + visibility);
+    }
+
+    /**
+     * [MS-XLS] 2.4.150: flags (2, {@code fBuiltin} 0x0020), chKey (1), cch (1), cce (2), reserved (2), itab (2),
+     * reserved (4), then the name (XLUnicodeStringNoCch, 2.5.296: fHighByte, then cch characters).
+     */
+    private void lbl() {
+        if (dataLength < 15) {
+            markDamaged();
+            return;
+        }
+        boolean builtin = (data[0] & 0x20) != 0;
+        Optional<String> name = string(data[3] & 0xff, 14);
+        if (name.isEmpty()) {
+            markDamaged();
+        } else if (builtin
+                ? name.get().startsWith("\u0001")
+                : name.get().toLowerCase(Locale.ROOT).startsWith("auto_open")) {
+            autoOpen = true;
+        }
+    }
+
+    /**
+     * The string of {@code cch} characters whose {@code fHighByte} byte is at {@code at} (its characters after it: one
+     * byte each, Latin-1, or UTF-16LE when its low bit is set), or empty when the record ends before it does.
+     */
+    private Optional<String> string(int cch, int at) {
+        boolean wide = (data[at] & 1) != 0;
+        int bytes = wide ? 2 * cch : cch;
+        if (at + 1 + bytes > dataLength) {
+            return Optional.empty();
+        }
+        String s = new String(data, at + 1, bytes, wide ? StandardCharsets.UTF_16LE : StandardCharsets.ISO_8859_1);
+        return Optional.of(s.codePoints()
+                .map(c -> Character.isISOControl(c) && c != 1 ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString());
+    }
+
+    private void markDamaged() {
+        damagedAt = damagedAt < 0 ? offset : damagedAt;
+    }
+
+    /** Says the file has ended: a walk still under way was cut short. */
+    void end() {
+        if (walking) {
+            walking = false;
+            markDamaged();
+        }
+    }
+
+    /**
+     * What the records say of macros other than a VBA project's stream: the macro sheets ({@code Excel 4.0 macro sheet
+     * 'Macro1' (very hidden)}), an {@code Auto_Open} name, a PowerPoint VBA project; empty when nothing.
+     */
+    Optional<String> macros() {
+        List<String> what = new ArrayList<>();
+        if (pptMacros) {
+            what.add("a PowerPoint VBA project");
+        }
+        if (!macroSheets.isEmpty()) {
+            String sheets = String.join(", ", macroSheets.subList(0, Math.min(LISTED, macroSheets.size())));
+            what.add(macroSheets.size() > LISTED ? sheets + " and " + (macroSheets.size() - LISTED) + " more" : sheets);
+        }
+        if (autoOpen) {
+            what.add("an Auto_Open name");
+        }
+        return what.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", what));
+    }
+
+    /**
+     * The offset in the file where a workbook's records could not be read on (the stream ended before the globals'
+     * EOF record, a record longer than 8,224 bytes, a sheet or name record shorter than what it holds), or empty.
+     */
+    Optional<Long> damaged() {
+        return damagedAt < 0 ? Optional.empty() : Optional.of(damagedAt);
+    }
+}

@@ -1,0 +1,192 @@
+package org.mailhygiene.scanners.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * Macros of the binary Office formats that hold no {@code _VBA_PROJECT} stream where Word's and Excel's VBA projects
+ * keep it: Excel 4.0 (XLM) macro sheets in a binary Excel workbook, the droppers of the 2020-2022 malspam, and a
+ * binary PowerPoint file's VBA project. Both came out clean with {@code check office-macros on} until session 51.
+ */
+class BinaryOfficeMacroTest {
+    private static final AttachmentPolicyScanner ON = AttachmentPolicyScanner.builder()
+            .policy(AttachmentPolicy.builder().officeMacroCheck(true).build())
+            .build();
+    private static final String XLS = "application/vnd.ms-excel";
+    private static final String PPT = "application/vnd.ms-powerpoint";
+
+    /** A BIFF8 record ([MS-XLS] 2.1.4): its type, its size, its data. */
+    private static byte[] record(int type, byte[] data) {
+        byte[] r = new byte[4 + data.length];
+        r[0] = (byte) type;
+        r[1] = (byte) (type >> 8);
+        r[2] = (byte) data.length;
+        r[3] = (byte) (data.length >> 8);
+        System.arraycopy(data, 0, r, 4, data.length);
+        return r;
+    }
+
+    /** A BoundSheet8 record ([MS-XLS] 2.4.28) of a sheet named in Latin-1 ({@code wide}: UTF-16LE). */
+    private static byte[] sheet(String name, int hsState, int dt, boolean wide) {
+        byte[] chars = name.getBytes(wide ? StandardCharsets.UTF_16LE : StandardCharsets.ISO_8859_1);
+        byte[] d = new byte[8 + chars.length];
+        d[4] = (byte) hsState;
+        d[5] = (byte) dt;
+        d[6] = (byte) name.length();
+        d[7] = (byte) (wide ? 1 : 0);
+        System.arraycopy(chars, 0, d, 8, chars.length);
+        return record(0x0085, d);
+    }
+
+    /** A Lbl record ([MS-XLS] 2.4.150): a built-in name by its index, or a name a user gave. */
+    private static byte[] name(boolean builtin, String name) {
+        byte[] chars = name.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] d = new byte[15 + chars.length + 7];
+        d[0] = (byte) (builtin ? 0x20 : 0);
+        d[3] = (byte) name.length();
+        d[4] = 7; // cce: the formula after the name
+        System.arraycopy(chars, 0, d, 15, chars.length);
+        return record(0x0018, d);
+    }
+
+    /**
+     * A Workbook stream: the globals' BOF ([MS-XLS] 2.4.21), a CODEPAGE record, the given records, EOF, padded to
+     * 4,096 bytes as a stream outside the mini stream is.
+     */
+    private static byte[] workbook(byte[]... records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] bof = new byte[16];
+        bof[0] = 0x00;
+        bof[1] = 0x06;
+        bof[2] = 0x05;
+        out.writeBytes(record(0x0809, bof));
+        out.writeBytes(record(0x0042, new byte[] {(byte) 0xe4, 0x04}));
+        for (byte[] r : records) {
+            out.writeBytes(r);
+        }
+        out.writeBytes(record(0x000a, new byte[0]));
+        byte[] stream = out.toByteArray();
+        return Arrays.copyOf(stream, Math.max(4096, stream.length));
+    }
+
+    private static byte[] xls(byte[] workbook) {
+        return Samples.compoundFile(workbook, "Workbook", "\u0005SummaryInformation");
+    }
+
+    private static Verdict scan(String name, String type, byte[] file) throws Exception {
+        return ON.scan(Message.of(Samples.attachment(name, type, file)));
+    }
+
+    private static String description(Verdict v) {
+        assertThat(v.rules()).extracting(Rule::name).containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        return v.rules().get(0).description();
+    }
+
+    @Test
+    void anExcel4MacroSheetIsFoundAndNamedWithItsVisibility() throws Exception {
+        byte[] dropper = xls(workbook(
+                sheet("Sheet1", 0, 0, false),
+                sheet("Macro1", 2, 1, false),
+                name(true, "\u0001"),
+                name(false, "_xlfn.X")));
+        assertThat(description(scan("invoice.xls", XLS, dropper)))
+                .isEqualTo("part 2 \"invoice.xls\": Office document with macros"
+                        + " (Excel 4.0 macro sheet 'Macro1' (very hidden), an Auto_Open name)");
+        assertThat(description(scan("invoice.xls", XLS, xls(workbook(sheet("Лист2", 1, 1, true))))))
+                .endsWith("(Excel 4.0 macro sheet 'Лист2' (hidden))");
+        assertThat(description(scan("invoice.xls", XLS, xls(workbook(sheet("M", 0, 1, false))))))
+                .endsWith("(Excel 4.0 macro sheet 'M')");
+        // a name a user gave that starts with Auto_Open runs on opening too
+        assertThat(description(scan("a.xls", XLS, xls(workbook(sheet("S", 0, 0, false), name(false, "auto_open21"))))))
+                .endsWith("(an Auto_Open name)");
+        // off by default
+        assertThat(AttachmentPolicyScanner.create()
+                        .scan(Message.of(Samples.attachment("invoice.xls", XLS, dropper)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void worksheetsHiddenOrNotAndChartsAreNoMacros() throws Exception {
+        byte[] plain = xls(workbook(
+                sheet("Sheet1", 0, 0, false),
+                sheet("Data", 2, 0, false),
+                sheet("Chart1", 1, 2, false),
+                name(true, "\u0006"), // Print_Area
+                name(false, "Totals")));
+        assertThat(scan("figures.xls", XLS, plain).outcome()).isEqualTo(Outcome.CLEAN);
+        // a macro sheet's record outside a workbook's globals (after their EOF) is none of its sheets
+        byte[] after = workbook(sheet("Sheet1", 0, 0, false));
+        byte[] stray = sheet("Macro1", 2, 1, false);
+        System.arraycopy(stray, 0, after, 200, stray.length);
+        assertThat(scan("figures.xls", XLS, xls(after)).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    /** A workbook whose globals cannot be read to their EOF may hide a macro sheet further on: never clean. */
+    @Test
+    void aWorkbookCutShortOrDamagedIsNotClean() throws Exception {
+        byte[] whole = xls(workbook(sheet("Sheet1", 0, 0, false), new byte[0]));
+        byte[] cut = Arrays.copyOf(whole, 512 * 3 + 40); // the workbook starts at 512 * 3: its BOF and a little more
+        assertThatThrownBy(() -> scan("figures.xls", XLS, cut)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("figures.xls")
+                    .contains("Excel workbook whose sheet list cannot be read past byte")
+                    .contains("Excel 4.0 macro sheets not ruled out");
+        });
+        byte[] tooLong = xls(workbook(sheet("Sheet1", 0, 0, false), new byte[] {0x3c, 0, 0x21, 0x20}));
+        assertThatThrownBy(() -> scan("figures.xls", XLS, tooLong)).isInstanceOf(ScanException.class);
+        // a sheet's record shorter than its name says
+        byte[] shortName = sheet("Sheet1", 0, 0, false);
+        shortName[2] -= 3;
+        byte[] damaged = xls(workbook(Arrays.copyOf(shortName, shortName.length - 3)));
+        assertThatThrownBy(() -> scan("figures.xls", XLS, damaged)).isInstanceOf(ScanException.class);
+        // a macro sheet found is what the file is, damaged or not
+        byte[] macroThenCut = xls(workbook(sheet("Macro1", 2, 1, false), sheet("Sheet1", 0, 0, false)));
+        assertThat(description(scan("figures.xls", XLS, Arrays.copyOf(macroThenCut, 512 * 3 + 60))))
+                .endsWith("(Excel 4.0 macro sheet 'Macro1' (very hidden))");
+    }
+
+    @Test
+    void manySheetsAreCountedAndTheirNamesKeptReadable() throws Exception {
+        byte[][] sheets = new byte[8][];
+        for (int i = 0; i < sheets.length; i++) {
+            sheets[i] = sheet("M" + i, 0, 1, false);
+        }
+        sheets[0] = sheet("a\u0007b", 0, 1, false);
+        assertThat(description(scan("a.xls", XLS, xls(workbook(sheets)))))
+                .endsWith("(Excel 4.0 macro sheet 'a?b', Excel 4.0 macro sheet 'M1', Excel 4.0 macro sheet 'M2',"
+                        + " Excel 4.0 macro sheet 'M3', Excel 4.0 macro sheet 'M4' and 3 more)");
+    }
+
+    /** A PowerPoint Document stream: a DocumentContainer holding a VBAInfoContainer ([MS-PPT] 2.4.10.1, 2.4.10.2). */
+    private static byte[] presentation(int hasMacros) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0x000f).putShort((short) 0x03e8).putInt(4088); // DocumentContainer
+        b.putShort((short) 0x0001).putShort((short) 0x03e9).putInt(40).position(b.position() + 40); // DocumentAtom
+        b.putShort((short) 0x000f).putShort((short) 0x07d0).putInt(28); // DocInfoListContainer
+        b.putShort((short) 0x001f).putShort((short) 0x03ff).putInt(20); // VBAInfoContainer
+        b.putShort((short) 0x0002).putShort((short) 0x0400).putInt(12); // VBAInfoAtom
+        b.putInt(3).putInt(hasMacros).putInt(2); // persistIdRef, fHasMacros, version
+        return b.array();
+    }
+
+    @Test
+    void aPowerPointVbaProjectIsFound() throws Exception {
+        byte[] ppt = Samples.compoundFile(presentation(1), "PowerPoint Document", "Current User");
+        assertThat(description(scan("slides.ppt", PPT, ppt))).endsWith("(a PowerPoint VBA project)");
+        byte[] empty = Samples.compoundFile(presentation(0), "PowerPoint Document", "Current User");
+        assertThat(scan("slides.ppt", PPT, empty).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+}
