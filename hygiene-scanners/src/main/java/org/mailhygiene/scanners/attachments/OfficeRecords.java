@@ -69,8 +69,10 @@ final class OfficeRecords {
     private int dataFilled;
     private long damagedAt = -1;
 
-    private final byte[] window = new byte[VBA_INFO.length + 8];
-    private int windowFilled;
+    /** Bytes of {@link #VBA_INFO} matched so far, then of the atom's data after it (12 more). */
+    private int vbaMatched;
+
+    private int fHasMacros;
 
     private final List<String> macroSheets = new ArrayList<>();
     private boolean autoOpen;
@@ -78,15 +80,13 @@ final class OfficeRecords {
 
     /** Sees the file's next byte. */
     void take(byte b) {
-        window[windowFilled % window.length] = b;
-        windowFilled++;
-        if (windowFilled >= window.length && !pptMacros) {
-            pptMacros = isVbaInfoAtom();
+        if (!pptMacros) {
+            vbaInfo(b);
         }
         if (walking) {
             walk(b);
         } else {
-            if (offset % 64 == 0) {
+            if ((offset & 63) == 0) {
                 bofMatched = 0;
             }
             if (bofMatched >= 0) {
@@ -102,23 +102,25 @@ final class OfficeRecords {
         offset++;
     }
 
-    /** Whether the last bytes are a VBAInfoContainer whose atom says the project storage holds macros. */
-    private boolean isVbaInfoAtom() {
-        int start = windowFilled % window.length; // the oldest byte
-        for (int i = 0; i < VBA_INFO.length; i++) {
-            if (window[(start + i) % window.length] != VBA_INFO[i]) {
-                return false;
-            }
+    /**
+     * Matches a VBAInfoContainer's headers byte by byte (its first byte, 0x1F, is in them once: a mismatch starts
+     * again there), then reads the atom's data: {@code fHasMacros}, its bytes 4 to 7, 1 means the project storage
+     * holds data.
+     */
+    private void vbaInfo(byte b) {
+        if (vbaMatched < VBA_INFO.length) {
+            vbaMatched = b == VBA_INFO[vbaMatched] ? vbaMatched + 1 : b == VBA_INFO[0] ? 1 : 0;
+            fHasMacros = 0;
+            return;
         }
-        return le32(start + VBA_INFO.length + 4) == 1; // fHasMacros: the project storage holds data
-    }
-
-    private int le32(int at) {
-        int v = 0;
-        for (int i = 3; i >= 0; i--) {
-            v = v << 8 | window[(at + i) % window.length] & 0xff;
+        int at = vbaMatched++ - VBA_INFO.length; // 0 to 11: persistIdRef, fHasMacros, version
+        if (at >= 4 && at < 8) {
+            fHasMacros |= (b & 0xff) << (8 * (at - 4));
         }
-        return v;
+        if (at == 7) {
+            pptMacros = fHasMacros == 1;
+            vbaMatched = 0;
+        }
     }
 
     private void walk(byte b) {
