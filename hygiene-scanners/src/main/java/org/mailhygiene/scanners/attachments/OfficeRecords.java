@@ -74,7 +74,10 @@ final class OfficeRecords {
 
     private int fHasMacros;
 
+    /** The first {@link #LISTED} macro sheets' descriptions; {@link #macroSheetCount} counts them all. */
     private final List<String> macroSheets = new ArrayList<>();
+
+    private long macroSheetCount;
     private boolean autoOpen;
     private boolean pptMacros;
 
@@ -190,7 +193,9 @@ final class OfficeRecords {
             case 2 -> " (very hidden)";
             default -> "";
         };
-        macroSheets.add(kind + " '" + name.orElse("?") + "'" + visibility);
+        if (macroSheetCount++ < LISTED) {
+            macroSheets.add(kind + " '" + name.orElse("?") + "'" + visibility);
+        }
     }
 
     /**
@@ -251,14 +256,19 @@ final class OfficeRecords {
         if (pptMacros) {
             what.add("a PowerPoint VBA project");
         }
-        if (!macroSheets.isEmpty()) {
-            String sheets = String.join(", ", macroSheets.subList(0, Math.min(LISTED, macroSheets.size())));
-            what.add(macroSheets.size() > LISTED ? sheets + " and " + (macroSheets.size() - LISTED) + " more" : sheets);
+        if (macroSheetCount > 0) {
+            String sheets = String.join(", ", macroSheets);
+            what.add(macroSheetCount > LISTED ? sheets + " and " + (macroSheetCount - LISTED) + " more" : sheets);
         }
         if (autoOpen) {
             what.add("an Auto_Open name");
         }
         return what.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", what));
+    }
+
+    /** How many sheet descriptions are held: at most five, whatever the number of macro sheets (the rest counted). */
+    int sheetsHeld() {
+        return macroSheets.size();
     }
 
     /**

@@ -1,0 +1,38 @@
+package org.mailhygiene.scanners.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** {@link OfficeRecords} fed a workbook's records directly, for what a whole scan does not show. */
+class OfficeRecordsTest {
+    private static void feed(OfficeRecords r, byte[] bytes) {
+        for (byte b : bytes) {
+            r.take(b);
+        }
+    }
+
+    /**
+     * A workbook of 200,000 macro sheets (3.6 MB of records) names five and counts the rest: it held a description of
+     * every one (about 60 bytes each) until the scan ended, growing with the file.
+     */
+    @Test
+    void aWorkbookOfManyMacroSheetsHoldsFiveOfTheirNames() {
+        OfficeRecords r = new OfficeRecords();
+        feed(r, new byte[] {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00});
+        feed(r, new byte[12]);
+        byte[] sheet = {(byte) 0x85, 0x00, 0x0e, 0x00, 0, 0, 0, 0, 0x02, 0x01, 0x06, 0x00, 'M', 'a', 'c', 'r', 'o', '1'
+        };
+        for (int i = 0; i < 200_000; i++) {
+            feed(r, sheet);
+        }
+        feed(r, new byte[] {0x0a, 0x00, 0x00, 0x00});
+        r.end();
+        assertThat(r.damaged()).isEmpty();
+        assertThat(r.macros())
+                .hasValueSatisfying(m -> assertThat(m)
+                        .startsWith("Excel 4.0 macro sheet 'Macro1' (very hidden), ")
+                        .endsWith(" and 199995 more"));
+        assertThat(r.sheetsHeld()).isEqualTo(5);
+    }
+}
