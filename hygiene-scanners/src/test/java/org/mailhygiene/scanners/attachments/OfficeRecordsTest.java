@@ -12,6 +12,36 @@ class OfficeRecordsTest {
         }
     }
 
+    /** A workbook globals' start, its BOF and the BOF's data, and one BoundSheet8 record of a very hidden macro sheet. */
+    private static byte[] globalsWithMacroSheet() {
+        byte[] g = new byte[20 + 18 + 4];
+        System.arraycopy(new byte[] {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00}, 0, g, 0, 8);
+        byte[] sheet = {(byte) 0x85, 0x00, 0x0e, 0x00, 0, 0, 0, 0, 0x02, 0x01, 0x06, 0x00, 'M', 'a', 'c', 'r', 'o', '1'
+        };
+        System.arraycopy(sheet, 0, g, 20, sheet.length);
+        g[38] = 0x0a; // EOF
+        return g;
+    }
+
+    /**
+     * A stream starts at a sector: 512 bytes, or 64 in the mini stream, where a workbook under 4,096 bytes is kept. A
+     * globals BOF elsewhere is data, not a workbook.
+     */
+    @Test
+    void aWorkbookIsReadFromA64ByteBoundaryOnly() {
+        OfficeRecords mini = new OfficeRecords();
+        feed(mini, new byte[64 * 3]);
+        feed(mini, globalsWithMacroSheet());
+        mini.end();
+        assertThat(mini.macros()).hasValue("Excel 4.0 macro sheet 'Macro1' (very hidden)");
+        OfficeRecords between = new OfficeRecords();
+        feed(between, new byte[64 * 3 + 8]);
+        feed(between, globalsWithMacroSheet());
+        between.end();
+        assertThat(between.macros()).isEmpty();
+        assertThat(between.damaged()).isEmpty();
+    }
+
     /**
      * A workbook of 200,000 macro sheets (3.6 MB of records) names five and counts the rest: it held a description of
      * every one (about 60 bytes each) until the scan ended, growing with the file.
