@@ -12,38 +12,38 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>Excel 4.0 (XLM) macro sheets: a binary Excel file's {@code Workbook} stream starts with the workbook globals
- *       substream ([MS-XLS] 2.1.7.20.3), a BOF record ([MS-XLS] 2.4.21: type 0x0809, version 0x0600 for BIFF8,
+ *       substream ([MS-XLS], Globals Substream), a BOF record ([MS-XLS] 2.4.21: type 0x0809, version 0x0600 for BIFF8,
  *       {@code dt} 0x0005 for the globals) then records of a 2-byte type and a 2-byte size each, up to 8,224 bytes of
- *       data ([MS-XLS] 2.1.4), ending with EOF (0x000A). A stream starts at a sector, so a globals BOF is looked for at
+ *       data ([MS-XLS], Record), ending with EOF (0x000A). A stream starts at a sector, so a globals BOF is looked for at
  *       every 64 bytes (the smaller, mini-stream sector) and the records after it are walked to that EOF. BoundSheet8
  *       records (0x0085, [MS-XLS] 2.4.28) name each sheet, its visibility ({@code hsState}: visible, hidden, very
- *       hidden) and type ({@code dt}: 0x01 a macro sheet, 0x06 a VBA module); Lbl records (0x0018, [MS-XLS] 2.4.150)
+ *       hidden) and type ({@code dt}: 0x01 a macro sheet, 0x06 a VBA module); Lbl records (0x0018, [MS-XLS] Lbl)
  *       name a workbook's names, built-in ones ({@code fBuiltin}) by a one-character index, 0x01 being
- *       {@code Auto_Open} ([MS-XLS] 2.5.3 Name, built-in names), the macro Excel runs on opening; a name a user gave
+ *       {@code Auto_Open} (the built-in names of [MS-XLS] Lbl and DConBin), the macro Excel runs on opening; a name a user gave
  *       that starts with {@code Auto_Open} runs so too.
  *   <li>A binary PowerPoint file's VBA project: its {@code PowerPoint Document} stream holds a VBAInfoAtom
- *       in a VBAInfoContainer ([MS-PPT] 2.4.10.1, 2.4.10.2: the atom's {@code persistIdRef}, {@code fHasMacros} and
+ *       in a VBAInfoContainer ([MS-PPT] 2.4.10, its VBAInfoAtom 2.4.11: the atom's {@code persistIdRef}, {@code fHasMacros} and
  *       {@code version} after their record headers) that points at the project, a compound file stored
- *       zlib-compressed in an ExOleObjStg record; {@code fHasMacros} 1 says the project storage holds data. The two
+ *       zlib-compressed in a VbaProjectStg record (2.10.40); {@code fHasMacros} 1 says the project storage holds data. The two
  *       record headers and the atom (28 bytes) are looked for at every offset; the compressed project itself is not
  *       decompressed.
  * </ul>
  *
- * <p>The walk is linear and keeps at most one record's data (8,224 bytes). A walk whose stream ends before the globals'
+ * <p>The walk is linear and keeps at most one record's data (8,224 bytes) and five macro sheets' descriptions. A walk whose stream ends before the globals'
  * EOF, or that meets a record longer than a record can be, is {@link #damaged()}: its sheets cannot all be known
  * (a stream whose sectors are not in order in the file reads so too). Older Excel formats (BIFF5, the {@code Book}
  * stream of Excel 5.0 and 95) are not walked. Not thread-safe: one reader.
  */
 final class OfficeRecords {
-    /** The most data one BIFF8 record holds ([MS-XLS] 2.1.4). */
+    /** The most data one BIFF8 record holds ([MS-XLS], Record). */
     static final int MAX_RECORD = 8224;
 
     /** The BOF record header and first data bytes of a BIFF8 workbook globals substream ([MS-XLS] 2.4.21). */
     private static final byte[] GLOBALS_BOF = {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00};
 
     /**
-     * A VBAInfoContainer's record header ([MS-PPT] 2.4.10.1, 2.3.1: version 0xF, instance 1, type RT_VbaInfo 0x03FF,
-     * length 20) and its VBAInfoAtom's ([MS-PPT] 2.4.10.2: version 2, instance 0, type RT_VbaInfoAtom 0x0400, length
+     * A VBAInfoContainer's record header ([MS-PPT] 2.4.10, RecordHeader 2.3.1: version 0xF, instance 1, type RT_VbaInfo 0x03FF,
+     * length 20) and its VBAInfoAtom's ([MS-PPT] 2.4.11: version 2, instance 0, type RT_VbaInfoAtom 0x0400, length
      * 12).
      */
     private static final byte[] VBA_INFO = {
@@ -173,7 +173,7 @@ final class OfficeRecords {
         }
     }
 
-    /** [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName (ShortXLUnicodeString, 2.5.240). */
+    /** [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName ([MS-XLS] ShortXLUnicodeString). */
     private void boundSheet() {
         if (dataLength < 8) {
             markDamaged();
@@ -199,8 +199,8 @@ final class OfficeRecords {
     }
 
     /**
-     * [MS-XLS] 2.4.150: flags (2, {@code fBuiltin} 0x0020), chKey (1), cch (1), cce (2), reserved (2), itab (2),
-     * reserved (4), then the name (XLUnicodeStringNoCch, 2.5.296: fHighByte, then cch characters).
+     * [MS-XLS] Lbl: flags (2, {@code fBuiltin} 0x0020), chKey (1), cch (1), cce (2), reserved (2), itab (2),
+     * reserved (4), then the name ([MS-XLS] XLUnicodeStringNoCch: fHighByte, then cch characters).
      */
     private void lbl() {
         if (dataLength < 15) {

@@ -49,7 +49,7 @@ class BinaryOfficeMacroTest {
         return record(0x0085, d);
     }
 
-    /** A Lbl record ([MS-XLS] 2.4.150): a built-in name by its index, or a name a user gave. */
+    /** A Lbl record ([MS-XLS] Lbl): a built-in name by its index, or a name a user gave. */
     private static byte[] name(boolean builtin, String name) {
         byte[] chars = name.getBytes(StandardCharsets.ISO_8859_1);
         byte[] d = new byte[15 + chars.length + 7];
@@ -170,7 +170,7 @@ class BinaryOfficeMacroTest {
                         + " Excel 4.0 macro sheet 'M3', Excel 4.0 macro sheet 'M4' and 3 more)");
     }
 
-    /** A PowerPoint Document stream: a DocumentContainer holding a VBAInfoContainer ([MS-PPT] 2.4.10.1, 2.4.10.2). */
+    /** A PowerPoint Document stream: a DocumentContainer holding a VBAInfoContainer ([MS-PPT] 2.4.10, 2.4.11). */
     private static byte[] presentation(int hasMacros) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putShort((short) 0x000f).putShort((short) 0x03e8).putInt(4088); // DocumentContainer
