@@ -13,7 +13,8 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
  * daemon: the {@link SignatureScanner} (the EICAR test virus, also inside base64 and quoted-printable MIME parts, and
  * the GTUBE test spam) and the attachment policy with its default rules (executables and scripts by true type and by
  * name, double extensions, type mismatches, encrypted archives, also inside zips) and the Bayes classifier with the
- * shipped default model; with {@code --bayes FILE} the classifier uses that model instead. Thread-safe; stateless.
+ * shipped default model; with {@code --bayes FILE} the classifier uses that model instead, with {@code --attachments}
+ * or {@code --attachment-policy FILE} the policy those give. Thread-safe; stateless.
  */
 public final class BuiltinScannerOption implements ScannerOption {
 
@@ -32,7 +33,8 @@ public final class BuiltinScannerOption implements ScannerOption {
 
     @Override
     public String description() {
-        return "embedded scanners, no daemon: EICAR/GTUBE, the attachment policy and the classifier (default model)";
+        return "embedded scanners, no daemon: EICAR/GTUBE, the attachment policy and the classifier (default model);"
+                + " --attachments, --attachment-policy and --bayes replace those two";
     }
 
     /**
@@ -50,7 +52,7 @@ public final class BuiltinScannerOption implements ScannerOption {
     /**
      * Builds the embedded set, once per occurrence: the signature scanner, the attachment policy scanner and the
      * classifier with the default model. With {@code --bayes} given too, {@code hygiene scan} leaves the classifier out
-     * of this set ({@link #createAll(List, boolean, ScanSettings)}) and uses the one {@code --bayes} names.
+     * of this set ({@link #createBeside}) and uses the one {@code --bayes} names.
      *
      * @param arguments one empty argument per occurrence
      * @return the scanners, per occurrence
@@ -58,7 +60,7 @@ public final class BuiltinScannerOption implements ScannerOption {
      */
     @Override
     public List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
-        return createAll(arguments, true, ScanSettings.DEFAULTS);
+        return createAll(arguments, true, true, ScanSettings.DEFAULTS);
     }
 
     /**
@@ -71,25 +73,50 @@ public final class BuiltinScannerOption implements ScannerOption {
      */
     @Override
     public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
-        return createAll(arguments, true, settings);
+        return createAll(arguments, true, true, settings);
     }
 
     /**
-     * Builds the embedded set, once per occurrence, with or without the default classifier, its brand check as the
-     * settings say.
+     * Builds the embedded set, once per occurrence, beside the other scanner options of the command: without the
+     * default classifier when {@code --bayes} is among them, without the default attachment policy when
+     * {@code --attachments} or {@code --attachment-policy} is, which give their own (as a node's {@code bayes:} and
+     * {@code attachments} lines replace those of {@code builtin}).
      *
      * @param arguments one empty argument per occurrence
-     * @param withClassifier whether to add the classifier with the default model
+     * @param chosen every scanner option of the command, this one included
      * @param settings the command's settings ({@link ScanSettings#brandCheck()} is read)
      * @return the scanners, per occurrence
      * @throws UsageException if the default model cannot be read (a broken installation)
      */
-    public List<Scanner> createAll(List<Optional<String>> arguments, boolean withClassifier, ScanSettings settings)
+    public List<Scanner> createBeside(
+            List<Optional<String>> arguments, java.util.Collection<ScannerOption> chosen, ScanSettings settings)
+            throws UsageException {
+        return createAll(
+                arguments,
+                chosen.stream().noneMatch(o -> o instanceof BayesScannerOption),
+                chosen.stream().noneMatch(o -> o instanceof AttachmentsScannerOption),
+                settings);
+    }
+
+    /**
+     * Builds the embedded set, once per occurrence, with or without the default classifier ({@code --bayes} replaces
+     * it) and the default attachment policy ({@code --attachments} or {@code --attachment-policy FILE} replaces it),
+     * the classifier's brand check as the settings say.
+     *
+     * @param arguments one empty argument per occurrence
+     * @param withClassifier whether to add the classifier with the default model
+     * @param withPolicy whether to add the attachment policy with the default rules
+     * @param settings the command's settings ({@link ScanSettings#brandCheck()} is read)
+     * @return the scanners, per occurrence
+     * @throws UsageException if the default model cannot be read (a broken installation)
+     */
+    public List<Scanner> createAll(
+            List<Optional<String>> arguments, boolean withClassifier, boolean withPolicy, ScanSettings settings)
             throws UsageException {
         try {
             List<Scanner> out = new java.util.ArrayList<>();
             for (int i = 0; i < arguments.size(); i++) {
-                out.addAll(EmbeddedScanners.withoutClassifier());
+                out.addAll(EmbeddedScanners.withoutClassifier(withPolicy));
                 if (withClassifier) {
                     out.add(BayesModels.scanner(BayesModels.DEFAULT, List.of(), settings.brandCheck()));
                 }

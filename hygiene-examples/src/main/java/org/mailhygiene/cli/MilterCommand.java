@@ -289,7 +289,10 @@ public final class MilterCommand implements Command {
             ScanSettings settings = new ScanSettings(
                     dns, Optional.empty(), Optional.empty(), Optional.empty(), localDomains, brandCheck);
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : chosen.entrySet()) {
-                scanners.addAll(e.getKey().createAll(e.getValue(), settings));
+                scanners.addAll(
+                        e.getKey() instanceof BuiltinScannerOption builtin
+                                ? builtin.createBeside(e.getValue(), chosen.keySet(), settings)
+                                : e.getKey().createAll(e.getValue(), settings));
             }
             services.addAll(probes(scanners));
         }

@@ -239,10 +239,7 @@ public final class ScanCommand implements Command {
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : byOption.entrySet()) {
                 String flag = e.getKey().flag();
                 List<Scanner> created = e.getKey() instanceof BuiltinScannerOption builtin
-                        ? builtin.createAll(
-                                e.getValue(),
-                                byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption),
-                                settings)
+                        ? builtin.createBeside(e.getValue(), byOption.keySet(), settings)
                         : e.getKey() instanceof BayesScannerOption bayes
                                         && parsed.redis().isPresent()
                                 ? bayes.createShared(
@@ -253,8 +250,7 @@ public final class ScanCommand implements Command {
                     String earlier = flagByName.putIfAbsent(s.name(), flag);
                     if (earlier != null && !earlier.equals(flag)) {
                         throw new UsageException(earlier + " and " + flag + " both add the scanner '" + s.name()
-                                + "'" + (earlier.equals("--builtin") ? " (--builtin includes it)" : "")
-                                + ": give only one of them");
+                                + "': give only one of them");
                     }
                 }
             }

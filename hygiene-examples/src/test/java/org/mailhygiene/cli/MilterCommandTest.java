@@ -645,6 +645,51 @@ class MilterCommandTest {
     }
 
     /**
+     * {@code --builtin} with {@code --bayes} or {@code --attachment-policy}: those replace the embedded set's classifier
+     * and policy, as in {@code hygiene scan} and a node's file. Until session 51 the milter refused to start ("duplicate
+     * scanner name 'bayes'"), so the EICAR scanner could not go with a site's own model or policy.
+     */
+    @Test
+    void builtinWithItsOwnModelAndPolicyKeepsTheSignatureScanner() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.txt"), "defaults\nblock extension txt\n");
+        Process p = MainProcess.of(
+                        "milter",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--builtin",
+                        "--bayes",
+                        "default",
+                        "--attachment-policy",
+                        policy.toString())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.eicarZip())
+                                .smtpReply())
+                        .hasValueSatisfying(reply -> assertThat(reply).startsWith("554 5.7.1 Virus found"));
+                byte[] notes = ("From: a@example.net\r\nTo: u@example.test\r\nSubject: notes\r\n"
+                                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                + "Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/plain\r\n"
+                                + "Content-Disposition: attachment; filename=notes.txt\r\n\r\nsome notes\r\n--b--\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+                MilterResult blocked = mta.send("s@example.net", List.of("u@example.test"), notes);
+                assertThat(blocked.accepted() && blocked.quarantineReason().isEmpty())
+                        .as("the file's policy blocks .txt: %s", blocked)
+                        .isFalse();
+            }
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
      * {@code --no-brand-check}: the classifier of {@code --builtin} or {@code --bayes} leaves a brand's name over a
      * stranger's address to its score, as {@code bayes.brand-check = off} does in a file; with {@code --config} the
      * key is the way, and without a classifier the flag is refused.

@@ -695,16 +695,48 @@ class ScanCommandTest {
         assertThat(r.out()).isEmpty();
     }
 
+    /**
+     * {@code --builtin --attachment-policy FILE}: the file's policy replaces the embedded set's default one, as
+     * {@code --bayes} replaces its classifier. Until session 51 it was "both add the scanner 'attachments'", and the
+     * way out the message gave (only one of them) lost the EICAR scanner or the site's policy.
+     */
     @Test
-    void usageErrors() {
+    void builtinWithAPolicyFileKeepsItsSignatureScannerAndUsesTheFilesPolicy() throws IOException {
+        Path policy = Files.writeString(dir.resolve("policy.txt"), "defaults\nblock extension txt\n");
+        write(Sample.EICAR_ZIP);
+        Path notes = Files.writeString(
+                dir.resolve("notes.eml"),
+                "From: a@example.net\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                        + "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n"
+                        + "some notes\r\n--b--\r\n");
+        Run r = Run.main(
+                "scan",
+                "--builtin",
+                "--attachment-policy",
+                policy.toString(),
+                dir.resolve("eicar-zip.eml").toString(),
+                notes.toString());
+        assertThat(r.outLines())
+                .contains(dir.resolve("eicar-zip.eml") + ": Eicar-Test-Signature FOUND")
+                .anySatisfy(l -> assertThat(l).startsWith(notes + ": SUSPICIOUS ["));
+        assertThat(r.status()).isEqualTo(1);
+    }
+
+    @Test
+    void usageErrors() throws IOException {
         assertUsageError(Run.main("scan", "--builtin"), "no files given");
         assertUsageError(Run.main("scan", "--builtin", "--frob", "x"), "unknown option --frob");
         assertUsageError(Run.main("scan", "--builtin=yes", "x"), "--builtin takes no argument");
         assertUsageError(Run.main("scan", "--builtin", "--builtin", "x"), "--builtin is given twice");
         assertUsageError(Run.main("scan", "--builtin", "-", "-"), "can be given only once");
         assertUsageError(
-                Run.main("scan", "--builtin", "--attachments", "x"),
-                "--builtin and --attachments both add the scanner 'attachments' (--builtin includes it)");
+                Run.main(
+                        "scan",
+                        "--attachments",
+                        "--attachment-policy",
+                        Files.writeString(dir.resolve("p.txt"), "defaults\n").toString(),
+                        "x"),
+                "--attachments and --attachment-policy both add the scanner 'attachments': give only one of them");
     }
 
     private static void assertUsageError(Run r, String message) {

@@ -51,6 +51,20 @@ public final class EmbeddedScanners {
      * @return the scanners, in the order above
      */
     public static List<Scanner> withoutClassifier() {
-        return List.of(SignatureScanner.create(), AttachmentPolicyScanner.create());
+        return withoutClassifier(true);
+    }
+
+    /**
+     * The embedded set without the classifier, and without the default attachment policy when a caller adds a policy
+     * of its own (a node's {@code attachments:FILE} line, {@code hygiene scan --builtin --attachment-policy FILE}), as
+     * a caller with a model of its own leaves out the default classifier.
+     *
+     * @param defaultPolicy whether the attachment policy scanner with the default rules is in the set
+     * @return the signature scanner, then the attachment policy scanner when asked for
+     */
+    public static List<Scanner> withoutClassifier(boolean defaultPolicy) {
+        return defaultPolicy
+                ? List.of(SignatureScanner.create(), AttachmentPolicyScanner.create())
+                : List.of(SignatureScanner.create());
     }
 }

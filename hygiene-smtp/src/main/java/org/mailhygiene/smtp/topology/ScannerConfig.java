@@ -171,12 +171,16 @@ final class ScannerConfig {
         Map<String, Integer> nameLine = new LinkedHashMap<>();
         FailoverLog log = new FailoverLog(node);
         Settings settings = new Settings(c, base);
-        // as in hygiene scan (--builtin --bayes FILE): a bayes: line replaces the embedded set's default classifier
+        // as in hygiene scan (--builtin --bayes FILE, --builtin --attachment-policy FILE): a bayes: line replaces the
+        // embedded set's default classifier, an attachments line its default attachment policy
         boolean bayesLine = false;
+        boolean attachmentsLine = false;
         for (Map.Entry<String, Integer> line : c.lines("scanner")) {
             String v = line.getKey();
             int colon = v.indexOf(':');
-            bayesLine |= (colon < 0 ? v : v.substring(0, colon)).strip().equalsIgnoreCase("bayes");
+            String family = (colon < 0 ? v : v.substring(0, colon)).strip();
+            bayesLine |= family.equalsIgnoreCase("bayes");
+            attachmentsLine |= family.equalsIgnoreCase("attachments");
         }
         for (Map.Entry<String, Integer> line : c.lines("scanner")) {
             String value = line.getKey();
@@ -209,10 +213,10 @@ final class ScannerConfig {
                 switch (family) {
                     case "builtin" -> {
                         noArgument(c, n, family, arg);
-                        built.addAll(
-                                bayesLine
-                                        ? EmbeddedScanners.withoutClassifier()
-                                        : EmbeddedScanners.create(Optional.empty()));
+                        built.addAll(EmbeddedScanners.withoutClassifier(!attachmentsLine));
+                        if (!bayesLine) {
+                            built.add(BayesModels.scanner(BayesModels.DEFAULT)); // bayes.* keys go with a bayes: line
+                        }
                     }
                     case "clamd" -> built.add(clamd(c, n, settings, argument(c, n, family, arg), log, services));
                     case "spamd" -> built.add(spamd(c, n, settings, argument(c, n, family, arg), log, services));
@@ -254,14 +258,7 @@ final class ScannerConfig {
             for (Scanner s : built) {
                 Integer other = nameLine.putIfAbsent(s.name(), n);
                 if (other != null) {
-                    String hint = other == n
-                            ? ""
-                            : " (the scanner on line " + other + " has that name"
-                                    + (s.name().equals("attachments") && firstLine.containsKey("builtin")
-                                            ? "; builtin includes the"
-                                                    + " default attachment policy: give attachments:FILE without builtin"
-                                            : "")
-                                    + ")";
+                    String hint = other == n ? "" : " (the scanner on line " + other + " has that name)";
                     throw at(c, n, "a second scanner named '" + s.name() + "'" + hint);
                 }
                 byFamily.computeIfAbsent(family, k -> new ArrayList<>()).add(s.name());

@@ -390,17 +390,28 @@ class ScannerConfigTest {
     }
 
     @Test
-    void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
-        Files.writeString(dir.resolve("policy.txt"), "defaults\n");
+    void builtinIsTheEmbeddedSetAndAnAttachmentsLineReplacesItsPolicy() throws Exception {
+        Files.writeString(dir.resolve("policy.txt"), "defaults\nblock extension txt\n");
         assertThat(read("scanner = builtin\n").scanners().stream().map(Scanner::name))
                 .containsExactly("builtin", "attachments", "bayes");
         assertThat(read("scanner = attachments:policy.txt\n").scanners().stream()
                         .map(Scanner::name))
                 .containsExactly("attachments");
+        // was: "a second scanner named 'attachments' ...: give attachments:FILE without builtin", which left a node
+        // on the embedded set no way to its own policy but giving up the EICAR scanner
+        List<Scanner> both =
+                read("scanner = builtin\nscanner = attachments:policy.txt\n").scanners();
+        assertThat(both.stream().map(Scanner::name)).containsExactly("builtin", "bayes", "attachments");
+        byte[] notes = ("From: a@example.net\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                        + "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n"
+                        + "some notes\r\n--b--\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(both.get(2).scan(org.mailhygiene.api.Message.of(notes)).outcome())
+                .as("the file's policy, not the default one")
+                .isEqualTo(org.mailhygiene.api.Outcome.SUSPICIOUS);
         fails(
-                "scanner = builtin\nscanner = attachments:policy.txt\n",
-                "node.conf line 7: scanner: a second scanner named 'attachments' (the scanner on line 6 has that name;"
-                        + " builtin includes the default attachment policy: give attachments:FILE without builtin)");
+                "scanner = builtin\nscanner = attachments:policy.txt\nscanner = attachments\n",
+                "node.conf line 8: scanner: a second scanner named 'attachments' (the scanner on line 7 has that name)");
     }
 
     @Test
