@@ -47,7 +47,10 @@ import org.mailhygiene.internal.Timers;
  * {@linkplain Builder#maxReplySize(long) a size limit}; a non-zero response code throws {@link SpamdException}
  * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}. A reply that ends before the empty
  * line that ends its headers (spamd writes one after every reply's headers but PING's) was cut off, and is a
- * {@link ScanFailure.Kind#PROTOCOL_ERROR} whatever the headers that did arrive said.
+ * {@link ScanFailure.Kind#PROTOCOL_ERROR} whatever the headers that did arrive said. So is a reply spamd cannot
+ * send: a {@code Spam:} flag that contradicts its own score and threshold ({@code False ; 9.0 / 5.0}), a score that
+ * is not a finite number, a {@code Content-length} that is not plain digits, exceeds the size limit, or is less or
+ * more than the body that follows it (spamd closes the connection after the body; the client reads to that close).
  *
  * <p>Defaults: connect timeout 5 s ({@link #DEFAULT_CONNECT_TIMEOUT}), read timeout 30 s
  * ({@link #DEFAULT_READ_TIMEOUT}, the longest spamd may stay silent), request deadline 60 s
@@ -666,6 +669,10 @@ public final class SpamdClient {
         if (lengthValue != null) {
             long length;
             try {
+                // spamd writes plain digits; Long.parseLong would also take a sign
+                if (!lengthValue.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new NumberFormatException();
+                }
                 length = Long.parseLong(lengthValue);
             } catch (NumberFormatException e) {
                 throw protocol("malformed reply Content-length: " + SpamdReplies.printable(lengthValue));
@@ -700,6 +707,16 @@ public final class SpamdClient {
                 throw protocol("reply is larger than " + limit + " bytes");
             }
             out.write(buf, 0, n);
+        }
+        if (exact) {
+            // spamd closes the connection after the body, as spamc checks ("failed sanity check, N bytes claimed, M
+            // bytes seen"): bytes after it mean the Content-length lied, and the body read is not all spamd said
+            socket.setSoTimeout(millis(min(readTimeout, remaining(end))));
+            int more = in.read(buf);
+            if (more > 0) {
+                throw protocol("reply Content-length " + limit + " is less than the body: at least " + more
+                        + " more byte" + (more == 1 ? "" : "s") + " followed it");
+            }
         }
         return out.toByteArray();
     }

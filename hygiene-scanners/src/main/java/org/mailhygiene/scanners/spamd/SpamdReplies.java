@@ -59,7 +59,14 @@ final class SpamdReplies {
      * Parses the value of a {@code Spam:} header: {@code True ; 7.1 / 5.0}, {@code No ; -0.0 / 5.0}, or a bare flag
      * without score. {@code True}/{@code Yes} mean spam, {@code False}/{@code No} ham, in any letter case.
      *
-     * @throws IllegalArgumentException if the value has another shape
+     * <p>A flag that contradicts its own score is refused: spamd says spam exactly when the score reaches the
+     * threshold, and prints both rounded to one decimal so that the printed pair agrees with the flag (ham whose
+     * rounded score would reach the threshold is printed as the threshold less 0.1: SpamAssassin's
+     * {@code get_tag_value_for_score}). {@code False ; 9.0 / 5.0} or {@code True ; 1.0 / 5.0} cannot come from spamd,
+     * so neither half is believed. A negative threshold is no contradiction: spamd sends one when
+     * {@code required_score} is set so, and then every message that scores above it is spam.
+     *
+     * @throws IllegalArgumentException if the value has another shape, or its flag contradicts its score
      */
     static SpamHeader parseSpamHeader(String value) {
         Matcher m = SPAM.matcher(stripCr(value));
@@ -71,7 +78,14 @@ final class SpamdReplies {
         if (m.group(2) == null) {
             return new SpamHeader(spam, OptionalDouble.empty(), OptionalDouble.empty());
         }
-        return new SpamHeader(spam, OptionalDouble.of(number(m.group(2))), OptionalDouble.of(number(m.group(3))));
+        double score = number(m.group(2));
+        double threshold = number(m.group(3));
+        if (spam != (score >= threshold)) {
+            throw new IllegalArgumentException("Spam header contradicts itself: " + m.group(1) + " with the score "
+                    + m.group(2) + (spam ? " below" : " at or above") + " the threshold " + m.group(3)
+                    + " (spamd says spam exactly when the score reaches the threshold): " + printable(value));
+        }
+        return new SpamHeader(spam, OptionalDouble.of(score), OptionalDouble.of(threshold));
     }
 
     /**

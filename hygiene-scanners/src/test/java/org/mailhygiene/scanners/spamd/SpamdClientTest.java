@@ -176,6 +176,8 @@ class SpamdClientTest {
         "'SPAMD/1.1 0 EX_OK\r\nSpam: No ; -2.4 / 5.0\r\n\r\n', false, -2.4, 5.0",
         "'SPAMD/1.3 0 EX_OK\nSpam: false ; 1.0 / 5.0\n\n', false, 1.0, 5.0",
         "'SPAMD/1.1 0 EX_OK\r\nSpam: True\r\n\r\n', true, , ",
+        // a real spamd started with --cf='required_score -1.5' answered a plain hello so
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 5.2 / -1.5\r\n\r\n', true, 5.2, -1.5",
     })
     void replyVariants(String reply, boolean spam, Double score, Double threshold, FakeSpamd fake) throws Exception {
         fake.enqueue(Fault.garbage(reply));
@@ -225,12 +227,36 @@ class SpamdClientTest {
         "'SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nSpam: False ; 0.0 / 5.0', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\nSpam: False ; 0.0 / 5.0\r\n', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\n', PROTOCOL_ERROR",
+        // a flag that contradicts its own score: spamd cannot send one (both were believed)
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: False ; 9.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
+        // a Content-length that is less than the body that followed (the body was cut at it and believed)
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.0 / 5.0\r\nContent-length: 3\r\n\r\nBAYES_99,URIBL_BLACK', PROTOCOL_ERROR",
+        // lengths spamd never writes: a sign, a number past any long
+        "'SPAMD/1.1 0 EX_OK\r\nContent-length: +3\r\n\r\nabc', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nContent-length: 99999999999999999999\r\n\r\n', PROTOCOL_ERROR",
+        // NaN and infinite numbers are no scores
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; NaN / 5.0\r\n\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; Infinity / 5.0\r\n\r\n', PROTOCOL_ERROR",
     })
     void brokenRepliesAreNamedFailures(String reply, ScanFailure.Kind kind, FakeSpamd fake) {
         fake.enqueue(reply.isEmpty() ? Fault.close() : Fault.garbage(reply));
         assertThatThrownBy(() -> client(fake).check(content(TestMessages.ham())))
                 .isInstanceOfSatisfying(
                         SpamdException.class, e -> assertThat(e.kind()).isEqualTo(kind));
+    }
+
+    @Test
+    void theFakesHamJustUnderAThresholdOfTwoDecimalsAgreesWithItsFlag() throws Exception {
+        // spamd rounds the threshold before it compares the rounded score: ham at 6.80 under 6.84 is
+        // "False ; 6.7 / 6.8"; the fake compared with 6.84 and sent "False ; 6.8 / 6.8", which contradicts itself
+        try (FakeSpamd fake = FakeSpamd.builder().threshold(6.84).start()) {
+            fake.defaultScore(6.80);
+            SpamdResponse r = client(fake).check(content(TestMessages.ham()));
+            assertThat(r.spam()).contains(false);
+            assertThat(r.score()).hasValue(6.7);
+            assertThat(r.threshold()).hasValue(6.8);
+        }
     }
 
     @Test

@@ -71,17 +71,42 @@ class SpamdRepliesTest {
     @Test
     void spamHeaderRoundTripsForEveryFlagScoreAndSpacing() {
         qt().forAll(
-                        arbitrary().pick("True", "False", "Yes", "No", "true", "YES", "no"),
+                        arbitrary().pick(0, 1, 2),
                         doubles().between(-1000.0, 10000.0),
                         doubles().between(-20.0, 50.0),
                         arbitrary().pick(" ; ", ";", " ;", "; ", "\t;\t"))
-                .checkAssert((flag, score, threshold, sep) -> {
+                .checkAssert((spelling, score, threshold, sep) -> {
+                    boolean spam = Double.parseDouble(fmt(score)) >= Double.parseDouble(fmt(threshold));
+                    String flag = spam
+                            ? List.of("True", "Yes", "true").get(spelling)
+                            : List.of("False", "No", "no").get(spelling);
                     String value = flag + sep + fmt(score) + " / " + fmt(threshold);
                     var h = SpamdReplies.parseSpamHeader(value);
-                    assertThat(h.spam()).isEqualTo(flag.equalsIgnoreCase("true") || flag.equalsIgnoreCase("yes"));
+                    assertThat(h.spam()).isEqualTo(spam);
                     assertThat(fmt(h.score().getAsDouble())).isEqualTo(fmt(Double.parseDouble(fmt(score)) + 0.0));
                     assertThat(h.threshold().getAsDouble()).isEqualTo(Double.parseDouble(fmt(threshold)) + 0.0);
+                    String liar = (spam ? "False" : "True") + sep + fmt(score) + " / " + fmt(threshold);
+                    assertThatThrownBy(() -> SpamdReplies.parseSpamHeader(liar))
+                            .as(liar)
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("contradicts itself");
                 });
+    }
+
+    @Test
+    void aFlagThatContradictsItsScoreIsRefusedAndSaysWhy() {
+        // spamd cannot send these: it says spam exactly when the score reaches the threshold (both were believed)
+        assertThatThrownBy(() -> SpamdReplies.parseSpamHeader("False ; 9.0 / 5.0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("False with the score 9.0 at or above the threshold 5.0");
+        assertThatThrownBy(() -> SpamdReplies.parseSpamHeader("Yes ; 4.9 / 5.0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Yes with the score 4.9 below the threshold 5.0");
+        // the edges spamd does send: spam at the threshold, ham printed as threshold - 0.1, a negative threshold
+        assertThat(SpamdReplies.parseSpamHeader("True ; 5.0 / 5.0").spam()).isTrue();
+        assertThat(SpamdReplies.parseSpamHeader("False ; 4.9 / 5.0").spam()).isFalse();
+        assertThat(SpamdReplies.parseSpamHeader("True ; 5.2 / -1.5").spam()).isTrue();
+        assertThat(SpamdReplies.parseSpamHeader("False ; -2.0 / -1.5").spam()).isFalse();
     }
 
     @Test

@@ -841,11 +841,15 @@ public final class FakeSpamd implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** spamd's rule: one decimal; ham whose rounded score reaches the threshold shows threshold - 0.1. */
+    /**
+     * spamd's rule: one decimal; ham whose rounded score reaches the rounded threshold shows that threshold - 0.1
+     * (compared with the unrounded threshold, ham at 6.80 under 6.84 printed {@code False ; 6.8 / 6.8}).
+     */
     private String formatScore(double score, boolean spam) {
         String s = format(score);
-        if (!spam && Double.parseDouble(s) >= threshold) {
-            return format(threshold - 0.1);
+        double shown = Double.parseDouble(format(threshold));
+        if (!spam && Double.parseDouble(s) >= shown) {
+            return format(shown - 0.1);
         }
         return s;
     }
