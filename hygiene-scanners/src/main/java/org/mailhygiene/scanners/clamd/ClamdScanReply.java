@@ -1,6 +1,7 @@
 package org.mailhygiene.scanners.clamd;
 
 import java.util.Objects;
+import org.mailhygiene.internal.ThreatNames;
 
 /**
  * One clamd {@code INSTREAM} reply, classified. {@link #parse(String)} is total: every string maps to exactly one
@@ -9,8 +10,9 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  *
  * @param status the class of reply
- * @param detail the threat name for {@link Status#FOUND} and {@link Status#LIMITS_EXCEEDED} (exactly as clamd gave
- *     it, e.g. {@code Local.Eicar.NDB.UNOFFICIAL}); otherwise the reply text without its terminator
+ * @param detail the threat name for {@link Status#FOUND} and {@link Status#LIMITS_EXCEEDED} (as clamd gave it, e.g.
+ *     {@code Local.Eicar.NDB.UNOFFICIAL}; a name longer than 256 characters, which no signature database has, is cut
+ *     there and ends {@code ... (N characters)} with its length); otherwise the reply text without its terminator
  * @param raw the reply as received, without its terminator
  */
 public record ClamdScanReply(Status status, String detail, String raw) {
@@ -67,7 +69,7 @@ public record ClamdScanReply(Status status, String detail, String raw) {
             String name = r.substring("stream: ".length(), r.length() - " FOUND".length());
             if (!name.isBlank() && name.equals(name.strip()) && name.indexOf('\0') < 0 && name.indexOf('\n') < 0) {
                 Status s = name.startsWith(LIMITS_EXCEEDED_PREFIX) ? Status.LIMITS_EXCEEDED : Status.FOUND;
-                return new ClamdScanReply(s, name, r);
+                return new ClamdScanReply(s, ThreatNames.bounded(name), r);
             }
             return new ClamdScanReply(Status.GARBAGE, r, r);
         }

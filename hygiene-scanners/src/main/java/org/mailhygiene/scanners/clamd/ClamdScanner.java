@@ -35,6 +35,7 @@ import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.ThreatNames;
 import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -483,7 +484,8 @@ public final class ClamdScanner implements Scanner {
                 case TIMED_OUT:
                     throw new ClamdException(Kind.TIMED_OUT, where + ": clamd timed out reading: " + r.raw(), null);
                 case ERROR:
-                    throw new ClamdException(Kind.PROTOCOL_ERROR, where + ": clamd error: " + r.raw(), null);
+                    throw new ClamdException(
+                            Kind.PROTOCOL_ERROR, where + ": clamd error: " + ClamdClient.abbreviate(r.raw()), null);
                 default:
                     throw new ClamdException(
                             Kind.PROTOCOL_ERROR,
@@ -893,6 +895,7 @@ public final class ClamdScanner implements Scanner {
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
                         .orElse("") + "] max=" + streamMaxLength + " smime=" + walker + " unseen=" + UNSEEN_VERSION
+                + " names=" + ThreatNames.VERSION
                 + (gen == 0 ? "" : " id=" + instanceToken + " gen=" + gen)
                 + " versions=" + check.versions());
         lastIdentity = new Identity(check, gen, text);

@@ -42,6 +42,7 @@ import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
+import org.mailhygiene.internal.ThreatNames;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -289,7 +290,7 @@ public final class CommandLineScanner implements Scanner {
      * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name and program,
      * a SHA-256 digest of everything else that can change a verdict (arguments, input mode, the exit-status table, the
      * name patterns, the {@link Builder#environment(String, String) environment} given to the process, the
-     * {@link Builder#mimeWalker MIME walker}'s limits for {@link InputMode#PARTS}, the output cap), and a signature
+     * {@link Builder#mimeWalker MIME walker}'s limits for {@link InputMode#PARTS}, the output cap, the bound on threat names), and a signature
      * generation that each successful {@link #updateStep(boolean)} or {@link #exclusive(UpdateStep, Duration)} run
      * increments, so cached verdicts end with an update run through this scanner. Updates made behind its back (a
      * cron job) are not seen: use the cache's expiry for those.
@@ -302,7 +303,7 @@ public final class CommandLineScanner implements Scanner {
             return Optional.empty();
         }
         return Optional.of("cli:" + profile.name() + ":" + profile.command() + ":config=" + configurationDigest
-                + ":generation=" + signatureGeneration.get());
+                + ":names=" + ThreatNames.VERSION + ":generation=" + signatureGeneration.get());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailhygiene.internal.ThreatNames;
 
 /**
  * Finds threat names in a scanner's output and attributes each to an input file. Stateless; thread-safe.
@@ -14,7 +15,9 @@ import java.util.regex.Pattern;
  * never be read as a threat name. A line that mentions an input file's (generated, unique) name makes that file the
  * current one; a name found on the same line or on later lines is attributed to it, which covers both the one-line
  * layout ({@code path: virus Name}) and the two-line layout ({@code ./path}, then an indented {@code virus found:
- * Name}). Per line, the first pattern that matches wins.
+ * Name}). Per line, the first pattern that matches wins. A name longer than 256 characters, which no scanner's
+ * signatures have, is cut there and ends {@code ... (N characters)} ({@link ThreatNames#bounded(String)}); the output
+ * itself is capped before it gets here (the scanner's output cap).
  */
 final class OutputParser {
 
@@ -45,7 +48,7 @@ final class OutputParser {
                 if (m.find()) {
                     String name = m.group(1);
                     if (name != null && !name.isBlank()) {
-                        hits.add(new Hit(name, current));
+                        hits.add(new Hit(ThreatNames.bounded(name), current));
                     }
                     break;
                 }

@@ -68,6 +68,53 @@ class ClamdScannerFaultTest {
         }
     }
 
+    /**
+     * A fake clamd's 900,000-character threat name went whole into the verdict (and from there into headers, logs and
+     * the statistics): it is cut at 256 characters, says its length, and the cache identity says names are bounded.
+     */
+    @Test
+    void aThreatNameLongerThanAnySignaturesIsCutAndSaysItsLength() throws Exception {
+        String name = "Win.Trojan." + "A".repeat(900_000 - 11);
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: " + name + " FOUND"));
+        ClamdScanner s = single().build();
+        Verdict v = s.scan(Message.of(ClamdTestMessages.clean()));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).singleElement().isEqualTo(name.substring(0, 256) + "... (900000 characters)");
+        // a name that a real database has, of the longest kind, stays whole
+        String yara = "YARA." + "r".repeat(128) + ".UNOFFICIAL";
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: " + yara + " FOUND"));
+        assertThat(s.scan(Message.of(ClamdTestMessages.clean())).threats()).containsExactly(yara);
+    }
+
+    /** An ERROR reply of 900,000 characters went whole into the failure's detail. */
+    @Test
+    void aHugeErrorReplyIsAbbreviatedInTheFailure() throws Exception {
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: " + "E".repeat(900_000) + " ERROR"));
+        try {
+            single().build().scan(Message.of(ClamdTestMessages.clean()));
+            throw new AssertionError("expected a failure");
+        } catch (ScanException e) {
+            assertThat(e.failure().kind()).isEqualTo(Kind.PROTOCOL_ERROR);
+            assertThat(e.failure().detail()).hasSizeLessThan(1000);
+        }
+    }
+
+    /**
+     * A server that never sends clamd's terminating NUL is cut at {@link ClamdClient#MAX_REPLY_BYTES} (1 MiB), not read
+     * until memory runs out: a protocol error well within the deadline.
+     */
+    @Test
+    void aReplyWithoutEndIsCutAtTheReplyLimit() throws Exception {
+        byte[] chunk = "A".repeat(64 * 1024).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ScanOutcome o = rawServer(out -> {
+            for (int i = 0; i < 1024; i++) { // 64 MiB at most, if the client kept reading
+                out.write(chunk);
+            }
+        });
+        assertThat(o.failure().kind()).isEqualTo(Kind.PROTOCOL_ERROR);
+        assertThat(o.failure().detail()).contains("reply longer than " + ClamdClient.MAX_REPLY_BYTES + " bytes");
+    }
+
     @Test
     void limitsExceededIsUnscannableNotAVirus() {
         primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: Heuristics.Limits.Exceeded.MaxFileSize FOUND"));
@@ -105,6 +152,16 @@ class ClamdScannerFaultTest {
 
     /** What one scan against a server that reads an INSTREAM request and answers {@code reply} byte for byte gave. */
     private static ScanOutcome rawReply(String reply) throws Exception {
+        return rawServer(out -> out.write(reply.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /** What bytes a server writes after reading an INSTREAM request. */
+    private interface ReplyWriter {
+        void write(java.io.OutputStream out) throws java.io.IOException;
+    }
+
+    /** What one scan against a server that reads an INSTREAM request and then runs {@code writer} gave. */
+    private static ScanOutcome rawServer(ReplyWriter writer) throws Exception {
         try (java.net.ServerSocket server = new java.net.ServerSocket()) {
             server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
             Thread t = new Thread(() -> {
@@ -115,7 +172,7 @@ class ClamdScannerFaultTest {
                     for (int n = in.readInt(); n > 0; n = in.readInt()) {
                         in.skipNBytes(n);
                     }
-                    c.getOutputStream().write(reply.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    writer.write(c.getOutputStream());
                     c.getOutputStream().flush();
                 } catch (java.io.IOException e) {
                     // the test's assertions say what the client made of it

@@ -234,6 +234,33 @@ class CommandLineScannerTest {
     }
 
     /**
+     * A threat name of 300,000 characters (within the 1 MiB output cap) went whole into the verdict, its rules and so
+     * every header and log line: it is cut at 256 characters and says its length; a real name stays whole.
+     */
+    @Test
+    void aThreatNameLongerThanAnySignaturesIsCutAndSaysItsLength() throws Exception {
+        Path huge = Files.writeString(
+                root.resolve("huge-clamdscan"),
+                "#!/bin/sh\nn=$(head -c 300000 /dev/zero | tr '\\0' A)\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
+                        + " echo \"$f: Win.Test.$n FOUND\"; echo \"$f: Win.Test.EICAR_HDB-1 FOUND\";; esac; done\nexit 1\n");
+        Files.setPosixFilePermissions(huge, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
+                .executable(huge)
+                .temporaryDirectory(tmp)
+                .build()
+                .scan(TestMessages.text("hello"));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).hasSize(2);
+        assertThat(v.threats().get(0))
+                .startsWith("Win.Test.AAAA")
+                .endsWith("A... (300009 characters)")
+                .hasSize(256 + "... (300009 characters)".length());
+        assertThat(v.threats().get(1)).isEqualTo("Win.Test.EICAR_HDB-1");
+        assertThat(v.rules()).allSatisfy(r -> assertThat(r.name().length()).isLessThan(300));
+        assertNothingLeft();
+    }
+
+    /**
      * A scanner running in a Latin-1 locale names its threat in ISO-8859-1 bytes: the name keeps its letters (read as
      * UTF-8 it became "W32/\uFFFDbel.A"), and a UTF-8 line beside it stays UTF-8.
      */
