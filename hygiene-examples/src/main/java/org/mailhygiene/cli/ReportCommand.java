@@ -28,8 +28,10 @@ import org.mailhygiene.smtp.stats.StatisticsReport;
  * machine's).
  *
  * <p>Exit status 0 when a report was printed, also when malformed statistics files were left out of it (each named on
- * standard error with its line and problem, {@code hygiene report: not counted: FILE line N: ...}); 2 when the
- * directory holds no statistics or the report cannot be written.
+ * standard error with its line and problem, {@code hygiene report: not counted: FILE line N: ...}) and when the month
+ * asked for has none (its rows say {@code (none)}), with {@code --data} and {@code --redis} alike; 2 when the directory
+ * or the store holds no statistics at all (with {@code --redis}: none in the last 13 months), Redis does not answer, on
+ * a usage error, or when the report cannot be written.
  */
 public final class ReportCommand implements Command {
 
@@ -72,7 +74,11 @@ public final class ReportCommand implements Command {
 
                 A malformed statistics file is left out and named on standard error with its line
                 ('hygiene report: not counted: FILE line N: ...'); the rest is reported, exit 0.
-                Exit 2: no statistics, a usage error, or the report cannot be written.
+                A month without statistics is reported as '(none)', exit 0 (--data and --redis alike).
+                Exit 2: no statistics at all (under DIR; in the Redis store, none in the last 13
+                months), Redis not answering, a usage error, or the report cannot be written.
+                'bounced' counts every bounce the node wrote, double bounces sent to the postmaster
+                (for undeliverable mail from <>) included.
                 """;
     }
 
@@ -205,17 +211,31 @@ public final class ReportCommand implements Command {
      */
     static final int DAYS_AHEAD = 2;
 
+    /**
+     * The cluster's report. A month without statistics in a store that holds some (in the 13 months and the days
+     * {@link #DAYS_AHEAD} that a report without {@code --month} reads, the Redis store's 400 days of keeping) is a
+     * report of {@code (none)}, exit 0, as {@code --data} with that month gives; until session 51 it exited 2 with "no
+     * statistics in the shared store", which a monthly cron job took for a broken store. A store without any (a wrong
+     * database number, a cluster that never published) is still an error.
+     */
     private static StatisticsReport loadShared(String url, Optional<YearMonth> month)
             throws SharedStateException, UsageException {
-        LocalDate first = month.map(m -> m.atDay(1))
-                .orElse(LocalDate.now().minusMonths(12).withDayOfMonth(1));
-        LocalDate last =
-                month.map(YearMonth::atEndOfMonth).orElse(LocalDate.now().plusDays(DAYS_AHEAD));
+        LocalDate first = LocalDate.now().minusMonths(12).withDayOfMonth(1);
+        LocalDate last = LocalDate.now().plusDays(DAYS_AHEAD);
         try (SharedState state = SharedStates.open(url, Duration.ofSeconds(5))) {
             // Another service on that port is named as such: a TCP echo answers SMEMBERS with the command itself, a
             // well-formed set, and the report said "counter HGETALL of ... is not a number" until session 49.
             state.ping();
-            return StatisticsReport.load(state.counters(), first, last);
+            if (month.isEmpty()) {
+                return StatisticsReport.load(state.counters(), first, last);
+            }
+            try {
+                return StatisticsReport.load(
+                        state.counters(), month.get().atDay(1), month.get().atEndOfMonth());
+            } catch (IllegalArgumentException none) {
+                // nothing that month: a report of (none) if the store holds statistics at all, else the error
+                return StatisticsReport.load(state.counters(), first, last).onlyMonth(month.get());
+            }
         }
     }
 

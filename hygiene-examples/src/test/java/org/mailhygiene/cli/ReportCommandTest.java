@@ -126,6 +126,36 @@ class ReportCommandTest {
         }
     }
 
+    /**
+     * A month without statistics: {@code --data} printed {@code (none)} and exited 0, {@code --redis} with a store that
+     * holds other months exited 2 ("no statistics in the shared store"). Both print {@code (none)} and exit 0 now; a
+     * store with no statistics at all is still exit 2.
+     */
+    @Test
+    void aMonthWithoutStatisticsIsNoneWithRedisAsWithData() throws Exception {
+        try (RealRedis redis = RealRedis.start(
+                        RealBinaries.require("redis-server", "redis-server"), tmp.resolve("redis"), List.of());
+                SharedState state = SharedStates.open(redis.url(), Duration.ofSeconds(5))) {
+            Run empty = Run.main("report", "--redis", redis.url(), "--month", "2026-02");
+            assertThat(empty.status()).as(empty.out()).isEqualTo(2);
+            assertThat(empty.err()).contains("no statistics in the shared store");
+            LocalDate today = LocalDate.now();
+            state.counters().publish("edge-1", today, Map.of("received", 3L, "bounced", 1L));
+            String quiet = java.time.YearMonth.from(today.minusMonths(2)).toString();
+            Run none = Run.main("report", "--redis", redis.url(), "--month", quiet);
+            assertThat(none.status()).as(none.err()).isZero();
+            assertThat(none.out())
+                    .contains("all nodes (edge-1)")
+                    .contains("(none)")
+                    .doesNotContain(java.time.YearMonth.from(today).toString());
+            fill("edge-1", 1, "X");
+            Run data = Run.main("report", "--data", tmp.toString(), "--month", quiet, "--html", "-");
+            assertThat(data.status()).isZero();
+            assertThat(none.out()).isEqualTo(data.out());
+            assertThat(none.out()).contains("bounced: every bounce the node wrote, double bounces to the postmaster");
+        }
+    }
+
     @Test
     void monthFilterAndHtmlOptions() throws Exception {
         fill("gateway", 1, "X");

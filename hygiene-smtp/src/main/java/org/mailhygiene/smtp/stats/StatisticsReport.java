@@ -83,6 +83,26 @@ public final class StatisticsReport {
     }
 
     /**
+     * The same report restricted to one month: every node stays, a node without counts in that month shows
+     * {@code (none)}, as {@link #load(Path, Optional)} with that month shows it.
+     *
+     * @param month the month
+     * @return a report over that month's counts only
+     */
+    public StatisticsReport onlyMonth(YearMonth month) {
+        Objects.requireNonNull(month, "month");
+        Map<String, Map<YearMonth, DailyCounts>> out = new TreeMap<>();
+        nodes.forEach((node, months) -> {
+            Map<YearMonth, DailyCounts> kept = new TreeMap<>();
+            if (months.containsKey(month)) {
+                kept.put(month, months.get(month));
+            }
+            out.put(node, kept);
+        });
+        return new StatisticsReport(out, virusRows);
+    }
+
+    /**
      * Loads the statistics under a data directory: {@code DIR/stats} for a single node (named after {@code DIR}), and
      * {@code DIR/NODE/stats} for every node directory below it (as {@code hygiene demo --data DIR} lays them out).
      *
@@ -229,7 +249,15 @@ public final class StatisticsReport {
     }
 
     /**
-     * The plain-text report.
+     * What the {@code bounced} column counts, under the first mail table: the postmaster's double bounces are bounces the
+     * node wrote too, and an administrator comparing the column with the senders' complaints must know it.
+     */
+    static final String BOUNCED_NOTE =
+            "bounced: every bounce the node wrote, double bounces to the postmaster (failed mail from <>) included";
+
+    /**
+     * The plain-text report: the mail table of all nodes with a line saying what {@code bounced} counts, the virus
+     * table, then each node's mail table.
      *
      * @return the tables, with a trailing newline
      */
@@ -240,6 +268,7 @@ public final class StatisticsReport {
                 .append(String.join(", ", nodes.keySet()))
                 .append(")\n");
         mailTable(sb, totals);
+        sb.append(BOUNCED_NOTE).append('\n');
         sb.append('\n').append("Viruses by name per month, all nodes\n");
         virusTable(sb, totals);
         for (Map.Entry<String, Map<YearMonth, DailyCounts>> e : nodes.entrySet()) {
