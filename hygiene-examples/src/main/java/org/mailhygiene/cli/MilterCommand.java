@@ -121,7 +121,8 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "", "spam-threshold, spam-tag, spam-status, spam-reject-score, virus-action (with"));
         sb.append(String.format(
-                "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, dmarc-exempt, spf-helo and hostname), name,"));
+                "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, dmarc-exempt, dmarc-temperror, spf-helo and"));
+        sb.append(String.format("  %-24s %s\n", "", "hostname), name,"));
         sb.append(String.format("  %-24s %s\n", "", "data, listen, admin-listen and stats-flush (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));

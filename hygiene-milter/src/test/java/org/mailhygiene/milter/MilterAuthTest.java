@@ -47,9 +47,14 @@ class MilterAuthTest {
     }
 
     private MilterClient start(FakeDnsServer dns) throws IOException {
+        return start(dns, false);
+    }
+
+    private MilterClient start(FakeDnsServer dns, boolean deferOnDmarcTemperror) throws IOException {
         AuthScanner auth = AuthScanner.builder()
                 .dns(StubResolver.builder().server(dns.address()).build())
                 .authservId(OUR_ID)
+                .deferOnDmarcTemperror(deferOnDmarcTemperror)
                 .build();
         ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
         open.add(pipeline);
@@ -108,6 +113,30 @@ class MilterAuthTest {
             assertThat(e.heloName()).contains("mail.sender.example");
             assertThat(e.sender()).isEqualTo("alice@sender.example");
         });
+    }
+
+    /**
+     * The From domain's DMARC policy lookup answered SERVFAIL: a scanner told to defer makes the MTA answer the client
+     * {@code 451 4.7.0} (the milter's reply code), one that is not accepts the message with {@code dmarc=temperror}.
+     */
+    @Test
+    void aDmarcTemperrorIsATemporaryFailureWhenTheScannerDefers(FakeDnsServer dns) throws IOException {
+        dns.txt("sender.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.fault("_dmarc.sender.example", FakeDnsServer.Fault.SERVFAIL);
+        MilterClient deferring = start(dns, true);
+        deferring.connect("mail.sender.example", InetAddress.getByName("192.0.2.25"), 40000);
+        deferring.helo("mail.sender.example");
+        MilterResult r = deferring.send("alice@sender.example", List.of("bob@example.net"), message(""));
+        assertThat(r.accepted()).isFalse();
+        assertThat(r.smtpReply())
+                .hasValueSatisfying(reply ->
+                        assertThat(reply).startsWith("451 4.7.0 Sender domain's DMARC policy could not be looked up"));
+        MilterClient accepting = start(dns, false);
+        accepting.connect("mail.sender.example", InetAddress.getByName("192.0.2.25"), 40000);
+        accepting.helo("mail.sender.example");
+        MilterResult ok = accepting.send("alice@sender.example", List.of("bob@example.net"), message(""));
+        assertThat(ok.accepted()).isTrue();
+        assertThat(authResults(ok)).contains("dmarc=temperror");
     }
 
     @Test

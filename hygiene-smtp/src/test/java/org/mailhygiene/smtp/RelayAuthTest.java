@@ -1,6 +1,7 @@
 package org.mailhygiene.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -221,6 +222,42 @@ class RelayAuthTest {
                             .contains("held as");
                 }
             }
+        }
+    }
+
+    /**
+     * The From domain's DMARC policy could not be looked up (its DNS answers SERVFAIL): the message passed with
+     * {@code dmarc=temperror} whatever the policy, a p=reject domain's spoof included. With {@code dmarc-temperror =
+     * defer} it is deferred with {@code 451 4.7.0} and nothing is delivered; without the key it passes as before.
+     */
+    @Test
+    void aDmarcTemperrorIsDeferredWhenTheNodeIsToldTo(FakeDnsServer dns) throws Exception {
+        dkimKey(dns);
+        dns.txt("dept-a.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        dns.fault("_dmarc.dept-a.example", FakeDnsServer.Fault.SERVFAIL);
+        byte[] message = MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            try (Node node = gateway(dns, sink, "gw.example.net", "dmarc-temperror = defer\n")
+                    .build()) {
+                node.start();
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send("alice@dept-a.example", List.of("bob@remote.example"), message))
+                            .startsWith("451 4.7.0 Sender domain's DMARC policy could not be looked up (DNS temporary"
+                                    + " failure), try again later");
+                }
+            }
+            assertThat(sink.messages()).isEmpty();
+            try (Node node = gateway(dns, sink, "gw.example.net", "").build()) {
+                node.start();
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send("alice@dept-a.example", List.of("bob@remote.example"), message))
+                            .startsWith("250");
+                }
+                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(60));
+                assertThat(got.get(0).text()).contains("dmarc=temperror");
+            }
+            assertThatThrownBy(() -> gateway(dns, sink, "gw.example.net", "dmarc-temperror = maybe\n"))
+                    .hasMessageContaining("dmarc-temperror: must be 'accept' or 'defer', was 'maybe'");
         }
     }
 

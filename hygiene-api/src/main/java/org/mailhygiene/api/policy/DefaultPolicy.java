@@ -39,7 +39,9 @@ import org.mailhygiene.internal.Scores;
  *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default), or the
  *       action set for one of the verdict's rules with {@link Builder#onRule} (the most severe wins). Defaults:
  *       {@code DMARC_REJECT} (a DMARC {@code p=reject} failure) {@link Action#REJECT} and {@code DMARC_QUARANTINE}
- *       {@link Action#QUARANTINE}, honouring the sender domain's policy.
+ *       {@link Action#QUARANTINE}, honouring the sender domain's policy; {@code DMARC_DEFER} (the policy could not be
+ *       looked up for now, from a scanner told to defer then) {@link Action#TEMPFAIL} with {@code 451 4.7.0 Sender
+ *       domain's DMARC policy could not be looked up (DNS temporary failure), try again later}.
  *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if the score of one of the spam verdicts reaches
  *       the spam reject score of its scanner ({@link Builder#rejectSpamAtScoreOf(String, double)}) or, for a scanner
  *       without one, the general one ({@link Builder#rejectSpamAtScore(double)}; both off by default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
@@ -57,6 +59,13 @@ import org.mailhygiene.internal.Scores;
  * <p>Immutable and thread-safe. Build with {@link #builder()}; {@link #defaults()} gives the defaults above.
  */
 public final class DefaultPolicy implements Policy {
+    /** The rule of a message whose DMARC policy could not be looked up for now, when the auth scanner defers it. */
+    private static final String DMARC_DEFER = "DMARC_DEFER";
+
+    /** The reply text of a message deferred by {@link #DMARC_DEFER} ({@code 451 4.7.0}). */
+    private static final String DMARC_DEFER_TEXT =
+            "Sender domain's DMARC policy could not be looked up (DNS temporary failure), try again later";
+
     /** The header that marks a message accepted although a scanner failed (fail-open). */
     public static final String UNSCANNED_HEADER = "X-Hygiene-Unscanned";
 
@@ -191,6 +200,16 @@ public final class DefaultPolicy implements Policy {
                     action = a;
                     decidingRule = by;
                 }
+            }
+            if (action == Action.TEMPFAIL && DMARC_DEFER.equals(decidingRule)) {
+                // not a refusal: the policy that applies could not be looked up, and a retry may find it
+                return new Disposition(
+                        Action.TEMPFAIL,
+                        new SmtpReply(451, "4.7.0", DMARC_DEFER_TEXT),
+                        reason,
+                        Optional.empty(),
+                        List.of(),
+                        results);
             }
             // The sender's bounce should say why: a domain's own DMARC policy is no content judgement of ours.
             String text = decidingRule != null && decidingRule.startsWith("DMARC_")
@@ -455,14 +474,15 @@ public final class DefaultPolicy implements Policy {
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
         private final Map<String, Action> failureByScanner = new HashMap<>();
         private final Map<String, Action> failureByScannerAndKind = new HashMap<>();
-        private final Map<String, Action> ruleActions =
-                new HashMap<>(Map.of("DMARC_REJECT", Action.REJECT, "DMARC_QUARANTINE", Action.QUARANTINE));
+        private final Map<String, Action> ruleActions = new HashMap<>(Map.of(
+                "DMARC_REJECT", Action.REJECT, "DMARC_QUARANTINE", Action.QUARANTINE, DMARC_DEFER, Action.TEMPFAIL));
 
         private Builder() {}
 
         /**
          * What happens to a suspicious verdict that carries a rule of this name, instead of {@link #onSuspicious}.
-         * Defaults: {@code DMARC_REJECT} {@link Action#REJECT}, {@code DMARC_QUARANTINE} {@link Action#QUARANTINE}
+         * Defaults: {@code DMARC_REJECT} {@link Action#REJECT}, {@code DMARC_QUARANTINE} {@link Action#QUARANTINE},
+         * {@code DMARC_DEFER} {@link Action#TEMPFAIL}
          * (the sender-authentication scanner's rules for DMARC failures under {@code p=reject} and
          * {@code p=quarantine}). A gateway behind an edge relay typically maps {@code DMARC_REJECT} to QUARANTINE,
          * because a rejection there becomes a bounce.

@@ -39,7 +39,8 @@ import org.mailhygiene.scanners.auth.dns.StubResolver;
  * <p>The verdict is {@link Outcome#CLEAN} unless DMARC fails under a {@code quarantine} or {@code reject} policy (after
  * {@code pct} sampling): then it is {@link Outcome#SUSPICIOUS} with the rule {@code DMARC_QUARANTINE} or
  * {@code DMARC_REJECT}, which the policy maps to an action ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onRule}).
- * Mail from an {@linkplain Builder#exemptClients exempt client} (the organisation's own servers) is checked the same
+ * With {@link Builder#deferOnDmarcTemperror} a DMARC {@code temperror} is {@link Outcome#SUSPICIOUS} too, with the
+ * rule {@value #DMARC_DEFER_RULE}. Mail from an {@linkplain Builder#exemptClients exempt client} (the organisation's own servers) is checked the same
  * way but stays {@link Outcome#CLEAN}, with the rule {@value #EXEMPT_RULE} naming what was not applied.
  * Every result is also a rule ({@code SPF_PASS}, {@code DKIM_FAIL}, {@code DMARC_NONE}, {@code ARC_PASS}, ...) whose
  * description says why, so {@code hygiene scan --json} explains each. The verdict carries the
@@ -67,6 +68,15 @@ public final class AuthScanner implements Scanner {
      */
     public static final String EXEMPT_RULE = "DMARC_EXEMPT";
 
+    /**
+     * The rule of a message whose From domain's DMARC policy could not be looked up for now ({@code dmarc=temperror}: a
+     * DNS timeout or SERVFAIL) when the scanner {@linkplain Builder#deferOnDmarcTemperror defers} such mail: the
+     * verdict is {@link Outcome#SUSPICIOUS} with this rule, which {@link org.mailhygiene.api.policy.DefaultPolicy}
+     * answers with a temporary failure by default (RFC 7489 sections 6.6.2 and 6.7 let a receiver defer), so the
+     * sender retries when the domain's DNS answers again.
+     */
+    public static final String DMARC_DEFER_RULE = "DMARC_DEFER";
+
     private final DnsResolver dns;
     private final String authservId;
     private final PublicSuffixList psl;
@@ -78,6 +88,7 @@ public final class AuthScanner implements Scanner {
     private final ArcVerifier arc;
     private final boolean checkHelo;
     private final Predicate<InetAddress> exempt;
+    private final boolean deferTemperror;
 
     private AuthScanner(Builder b) {
         this.dns = b.dns != null ? b.dns : StubResolver.builder().build();
@@ -90,6 +101,7 @@ public final class AuthScanner implements Scanner {
         // every default that depends on another setting is resolved here, after all setters ran
         this.checkHelo = b.checkHelo;
         this.exempt = b.exempt;
+        this.deferTemperror = b.deferTemperror;
         this.dmarc = new DmarcVerifier(dns, psl, b.percent);
         this.arc = new ArcVerifier(dns, dkim);
     }
@@ -185,6 +197,15 @@ public final class AuthScanner implements Scanner {
                     rule,
                     0,
                     "DMARC " + r.dmarc().reason() + " (From domain " + r.dmarc().fromDomain() + ")"));
+        }
+        if (deferTemperror && r.dmarc().status() == AuthStatus.TEMPERROR) {
+            // the policy that would apply is unknown for now: a spoof of a p=reject domain whose DNS is down (or made
+            // to fail) passed (session 51); deferred, the sender retries when the domain's DNS answers
+            held.add(Rule.of(
+                    DMARC_DEFER_RULE,
+                    0,
+                    "the DMARC policy of the From domain " + r.dmarc().fromDomain()
+                            + " could not be looked up for now: " + r.dmarc().reason()));
         }
         List<Rule> rules = new ArrayList<>();
         Outcome outcome = Outcome.CLEAN;
@@ -488,8 +509,26 @@ public final class AuthScanner implements Scanner {
         private boolean checkHelo;
         private String receiver;
         private Predicate<InetAddress> exempt = a -> false;
+        private boolean deferTemperror;
 
         private Builder() {}
+
+        /**
+         * Whether mail whose DMARC result is {@code temperror} (the From domain's policy could not be looked up for
+         * now: a DNS timeout or SERVFAIL) is deferred: {@link Outcome#SUSPICIOUS} with the rule
+         * {@value AuthScanner#DMARC_DEFER_RULE}, which {@link org.mailhygiene.api.policy.DefaultPolicy} answers
+         * {@code 451 4.7.0} by default, so the sender retries. RFC 7489 sections 6.6.2 and 6.7 let a receiver defer.
+         * Default {@code false}: such mail is {@link Outcome#CLEAN}, as when the domain has no policy, and its
+         * {@code Authentication-Results} say {@code dmarc=temperror}. Mail from an
+         * {@linkplain #exemptClients exempt client} is never deferred.
+         *
+         * @param value whether to defer on a DMARC temperror
+         * @return this builder
+         */
+        public Builder deferOnDmarcTemperror(boolean value) {
+            this.deferTemperror = value;
+            return this;
+        }
 
         /**
          * The SMTP clients whose mail is never {@link Outcome#SUSPICIOUS} for DMARC (as OpenDMARC's {@code IgnoreHosts}):

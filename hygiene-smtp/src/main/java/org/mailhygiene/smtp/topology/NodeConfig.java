@@ -67,6 +67,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>{@code /etc/resolv.conf}'s</td></tr>
  *   <tr><td>{@code dmarc-reject}</td><td>{@code reject} or {@code quarantine}: what a DMARC {@code p=reject} failure
  *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code dmarc-temperror}</td><td>{@code accept} or {@code defer}: what mail whose From domain's DMARC
+ *       policy could not be looked up for now ({@code dmarc=temperror}) becomes; {@code defer} answers
+ *       {@code 451 4.7.0} (needs {@code scanner = auth})</td><td>accept</td></tr>
  *   <tr><td>{@code dmarc-exempt}</td><td>address patterns, repeatable: SMTP clients whose DMARC failures are reported
  *       but never held (the organisation's own servers; needs {@code scanner = auth})</td><td>none</td></tr>
  *   <tr><td>{@code dkim-sign}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, repeatable: sign outbound mail from DOMAIN

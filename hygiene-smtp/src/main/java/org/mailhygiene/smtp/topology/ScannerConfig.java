@@ -275,7 +275,7 @@ final class ScannerConfig {
             throw new ConfigException(c.source() + ": scanner: " + e.getMessage());
         }
         settings.rejectUnused(byFamily.keySet());
-        for (String key : List.of("spf-helo", "dmarc-exempt")) {
+        for (String key : List.of("spf-helo", "dmarc-exempt", "dmarc-temperror")) {
             if (c.lineOf(key) > 0) {
                 requireFamily(c, key, byFamily, "auth");
             }
@@ -641,7 +641,8 @@ final class ScannerConfig {
 
     /**
      * The sender-authentication scanner ({@code scanner = auth}), asking the {@code dns} server, checking HELO with SPF
-     * alongside MAIL FROM when {@code spf-helo = on}.
+     * alongside MAIL FROM when {@code spf-helo = on}, deferring mail whose DMARC policy could not be looked up when
+     * {@code dmarc-temperror = defer}.
      */
     private static Scanner auth(ConfigFile c, String givenAuthservId) throws ConfigException {
         StubResolver.Builder dns = StubResolver.builder();
@@ -652,6 +653,15 @@ final class ScannerConfig {
         boolean helo = c.bool("spf-helo").orElse(false);
         AuthScanner.Builder b =
                 AuthScanner.builder().dns(dns.build()).authservId(authservId).checkHelo(helo);
+        Optional<String> temperror = c.string("dmarc-temperror");
+        if (temperror.isPresent()) {
+            switch (temperror.get().toLowerCase(Locale.ROOT)) {
+                case "accept" -> b.deferOnDmarcTemperror(false);
+                case "defer" -> b.deferOnDmarcTemperror(true);
+                default ->
+                    throw keyAt(c, "dmarc-temperror", "must be 'accept' or 'defer', was '" + temperror.get() + "'");
+            }
+        }
         AccessRules.Builder exempt = AccessRules.builder();
         NodeConfig.eachLine(c, "dmarc-exempt", patterns -> patterns.forEach(p -> exempt.allow(p, true)));
         if (c.lineOf("dmarc-exempt") > 0) {
