@@ -233,6 +233,15 @@ class CommandLineScannerTest {
         assertNothingLeft();
     }
 
+    /** A clamdscan-profile scanner running {@code script}, which is made executable for its owner. */
+    private CommandLineScanner clamdscanScript(Path script) throws IOException {
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return CommandLineScanner.builder(Profiles.clamdscan())
+                .executable(script)
+                .temporaryDirectory(tmp)
+                .build();
+    }
+
     /**
      * A threat name of 300,000 characters (within the 1 MiB output cap) went whole into the verdict, its rules and so
      * every header and log line: it is cut at 256 characters and says its length; a real name stays whole.
@@ -243,12 +252,7 @@ class CommandLineScannerTest {
                 root.resolve("huge-clamdscan"),
                 "#!/bin/sh\nn=$(head -c 300000 /dev/zero | tr '\\0' A)\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
                         + " echo \"$f: Win.Test.$n FOUND\"; echo \"$f: Win.Test.EICAR_HDB-1 FOUND\";; esac; done\nexit 1\n");
-        Files.setPosixFilePermissions(huge, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
-                .executable(huge)
-                .temporaryDirectory(tmp)
-                .build()
-                .scan(TestMessages.text("hello"));
+        Verdict v = clamdscanScript(huge).scan(TestMessages.text("hello"));
         assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
         assertThat(v.threats()).hasSize(2);
         assertThat(v.threats().get(0))
@@ -273,12 +277,7 @@ class CommandLineScannerTest {
                                 + " printf '%s: W32/\\374bel.A FOUND\\n' \"$f\";"
                                 + " printf '%s: Trojan.\\303\\234berweisung FOUND\\n' \"$f\";; esac; done\nexit 1\n")
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        Files.setPosixFilePermissions(latin, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
-                .executable(latin)
-                .temporaryDirectory(tmp)
-                .build()
-                .scan(TestMessages.text("hello"));
+        Verdict v = clamdscanScript(latin).scan(TestMessages.text("hello"));
         assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
         assertThat(v.threats()).containsExactly("W32/\u00fcbel.A", "Trojan.\u00dcberweisung");
         assertNothingLeft();
