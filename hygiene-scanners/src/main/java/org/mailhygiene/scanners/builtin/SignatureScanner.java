@@ -369,7 +369,7 @@ public final class SignatureScanner implements Scanner {
             throw new ArchiveLimit(
                     ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
         }
-        String hit = file(new Expanded(data, found), new PatternMatcher(EICAR), depth, found, buf);
+        String hit = file(new Matched(data, null, found), new PatternMatcher(EICAR), depth, found, buf);
         return hit == null ? null : " > " + LogText.printable(name) + hit;
     }
 
@@ -406,15 +406,23 @@ public final class SignatureScanner implements Scanner {
     }
 
     /**
-     * A stream whose bytes, as they are read, go through a matcher too; checks for interruption on each read. Closing it
-     * leaves the stream open.
+     * A stream whose bytes, as they are read, go through a matcher too, and count against the message's archive budget
+     * when they are an archive entry's; checks for interruption on each read. Closing it leaves the stream open.
      */
     private static final class Matched extends FilterInputStream {
+        /** The matcher the bytes go through, or null (an archive entry's bytes, matched by their reader). */
         private final PatternMatcher matcher;
+        /** Whose archive budget the bytes count against (an archive entry's expanded bytes), or null. */
+        private final Found budget;
 
         Matched(InputStream in, PatternMatcher matcher) {
+            this(in, matcher, null);
+        }
+
+        Matched(InputStream in, PatternMatcher matcher, Found budget) {
             super(in);
             this.matcher = matcher;
+            this.budget = budget;
         }
 
         @Override
@@ -430,7 +438,14 @@ public final class SignatureScanner implements Scanner {
             }
             int n = super.read(b, off, len);
             if (n > 0) {
-                matcher.feed(b, off, n);
+                if (matcher != null) {
+                    matcher.feed(b, off, n);
+                }
+                if (budget != null && (budget.archiveBytesLeft -= n) < 0) {
+                    throw new ArchiveLimit(
+                            ScanFailure.Kind.TOO_LARGE,
+                            "archives expand beyond " + budget.maxDecoded + " bytes in all");
+                }
             }
             return n;
         }
@@ -477,35 +492,6 @@ public final class SignatureScanner implements Scanner {
         ArchiveLimit(ScanFailure.Kind kind, String message) {
             super(message);
             this.kind = kind;
-        }
-    }
-
-    /** An archive entry's expanded bytes, counted against the message's archive budget. */
-    private static final class Expanded extends FilterInputStream {
-        private final Found found;
-
-        Expanded(InputStream in, Found found) {
-            super(in);
-            this.found = found;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                found.archiveBytesLeft -= n;
-                if (found.archiveBytesLeft < 0) {
-                    throw new ArchiveLimit(
-                            ScanFailure.Kind.TOO_LARGE, "archives expand beyond " + found.maxDecoded + " bytes in all");
-                }
-            }
-            return n;
         }
     }
 
