@@ -179,23 +179,12 @@ class MilterCommandTest {
 
     @Test
     void servesMetricsAndHealthOnTheAdminPortAfterTraffic() throws Exception {
-        Process p = MainProcess.of(
-                        "milter",
-                        "--builtin",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--admin",
-                        "127.0.0.1:0",
-                        "--name",
-                        "m-metrics")
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        Started milter = start(
+                "milter", "--builtin", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--name", "m-metrics");
+        Process p = milter.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
-            String adminLine = out.readLine();
+            int port = milter.port();
+            String adminLine = milter.out().readLine();
             assertThat(adminLine)
                     .startsWith("m-metrics admin http://127.0.0.1:")
                     .endsWith("/metrics");
@@ -514,14 +503,10 @@ class MilterCommandTest {
     void runsUntilSigtermScanningWithStatisticsForTheReport() throws Exception {
         Path conf = dir.resolve("milter.conf");
         Files.writeString(conf, "name = milter-t\nlisten = 127.0.0.1:0\ndata = data\nscanner = builtin\n");
-        Process p = MainProcess.of("milter", "--config", conf.toString())
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        Started m = start("milter", "--config", conf.toString());
+        Process p = m.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            int port = m.port();
             try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
                 MilterResult virus =
                         mta.send("s@example.net", List.of("u@example.test"), SampleMessages.eicarAttachment());
@@ -573,14 +558,10 @@ class MilterCommandTest {
         Files.writeString(
                 conf,
                 "name = milter-b\nlisten = 127.0.0.1:0\nscanner = bayes:site.model\nbayes.reload-check = 200ms\n");
-        Process p = MainProcess.of("milter", "--config", conf.toString())
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        Started m = start("milter", "--config", conf.toString());
+        Process p = m.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            int port = m.port();
             try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
                 assertThat(mta.send("s@example.net", List.of("u@example.test"), mail)
                                 .header(mail, "Subject"))
@@ -620,15 +601,10 @@ class MilterCommandTest {
         Run bare = Run.main("milter", "--listen", "127.0.0.1:0", "--builtin", "--local-domains", "example.org");
         assertThat(bare.status()).isEqualTo(2);
         assertThat(bare.err()).contains("--local-domains goes with --bayes");
-        Process p = MainProcess.of(
-                        "milter", "--listen", "127.0.0.1:0", "--bayes", "default", "--local-domains", "example.org")
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        Started m = start("milter", "--listen", "127.0.0.1:0", "--bayes", "default", "--local-domains", "example.org");
+        Process p = m.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            int port = m.port();
             try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
                 MilterResult ours = mta.send("", List.of("bob@example.org"), bounce("bob@example.org"));
                 assertThat(ours.accepted()).isTrue();
@@ -652,22 +628,18 @@ class MilterCommandTest {
     @Test
     void builtinWithItsOwnModelAndPolicyKeepsTheSignatureScanner() throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.txt"), "defaults\nblock extension txt\n");
-        Process p = MainProcess.of(
-                        "milter",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--builtin",
-                        "--bayes",
-                        "default",
-                        "--attachment-policy",
-                        policy.toString())
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        Started m = start(
+                "milter",
+                "--listen",
+                "127.0.0.1:0",
+                "--builtin",
+                "--bayes",
+                "default",
+                "--attachment-policy",
+                policy.toString());
+        Process p = m.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            int port = m.port();
             try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
                 assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.eicarZip())
                                 .smtpReply())
@@ -713,15 +685,10 @@ class MilterCommandTest {
             if (!check) {
                 args.add("--no-brand-check");
             }
-            Process p = MainProcess.of(args.toArray(String[]::new))
-                    .redirectError(dir.resolve("stderr.txt").toFile())
-                    .start();
+            Started m = start(args.toArray(String[]::new));
+            Process p = m.process();
             try {
-                BufferedReader out =
-                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                String line = out.readLine();
-                assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
-                int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+                int port = m.port();
                 try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
                     MilterResult r = mta.send("lee@example.org", List.of("bob@example.org"), spoof);
                     assertThat(r.accepted()).isTrue();
@@ -852,5 +819,23 @@ class MilterCommandTest {
                 new org.mailhygiene.milter.MilterOutcome(
                         org.mailhygiene.api.policy.Action.ACCEPT, "", java.util.Optional.empty(), 0, 0));
         assertThat(line).contains("from=<j\u00f6rg?exe.fdp@b.example> to=[<u?@example.test>]");
+    }
+
+    /** A milter started by {@link #start}: its process, standard output after the first line, and its port. */
+    private record Started(Process process, BufferedReader out, int port) {}
+
+    /**
+     * Starts {@code hygiene milter} with these arguments, its standard error to {@code stderr.txt}, and reads the
+     * {@code milter inet:127.0.0.1:PORT} line it prints once it accepts connections (what it wrote to standard error
+     * is the failure's description when the line is another).
+     */
+    private Started start(String... args) throws IOException {
+        Process p = MainProcess.of(args)
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+        return new Started(p, out, Integer.parseInt(line.substring(line.lastIndexOf(':') + 1)));
     }
 }
