@@ -246,9 +246,8 @@ final class SmtpSession implements Runnable {
             }
             if (tls) {
                 // close_notify; TLS 1.3 half-closes, and a TLS 1.2 client closes on it. A write like any other: a
-                // client
-                // that reads nothing (its window and our send buffer full) would block it for ever, holding the thread
-                // and the connection slot (until session 51 it was not guarded, as endTls() was)
+                // client that reads nothing (its window and our send buffer full) would block it for ever, holding the
+                // thread and the connection slot (until session 51 it was not guarded, as endTls() was)
                 Watchdog.Guard g = watchdog.arm(cfg.limits().writeTimeout());
                 try {
                     socket.shutdownOutput();
