@@ -14,10 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.mailhygiene.scanners.archive.ArchiveBytes;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.TarStream;
+import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.archive.ZipStream;
 import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.GzipStream;
@@ -182,7 +182,7 @@ final class Inspection {
                 && !TrueTypes.isZip(trueType)
                 && !isGzip(prefix, n)
                 && !TarStream.starts(prefix, n)
-                && !isTnef(prefix, n)
+                && !TnefStream.starts(prefix, n)
                 && (isTextual(trueType)
                         || trueType.equals(BINHEX) // text holding a file, read as text's BinHex files are
                         || declaredType.isEmpty()
@@ -205,7 +205,7 @@ final class Inspection {
         }
         boolean zip = TrueTypes.isZip(trueType);
         boolean tar = !zip && TarStream.starts(prefix, n);
-        boolean tnef = !zip && !tar && isTnef(prefix, n);
+        boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
         if (zip || tar || tnef || isGzip(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
                 add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
@@ -227,8 +227,7 @@ final class Inspection {
                 tar(location, watch == null ? whole : watch, depth + 1, budget);
                 compound(location, watch, null);
             } else if (tnef) {
-                // read attribute by attribute, a few bytes at a time: buffered, or each byte is a call into the decoder
-                tnef(location, new java.io.BufferedInputStream(whole, 8192), depth + 1, budget);
+                tnef(location, whole, depth + 1, budget);
             } else {
                 gzip(location, cleanName, whole, depth + 1, budget);
             }
@@ -628,52 +627,41 @@ final class Inspection {
     }
 
     /**
-     * Whether content starts as a TNEF stream (MS-OXTNEF: Outlook's {@code winmail.dat}, {@code application/ms-tnef}):
-     * the signature {@code 0x223E9F78}, little-endian.
-     */
-    static boolean isTnef(byte[] prefix, int n) {
-        return n >= 6
-                && (prefix[0] & 0xff) == 0x78
-                && (prefix[1] & 0xff) == 0x9f
-                && (prefix[2] & 0xff) == 0x3e
-                && (prefix[3] & 0xff) == 0x22;
-    }
-
-    /** TNEF attribute ids (MS-OXTNEF 2.1.3.3), the attachment level's. */
-    private static final int TNEF_ATTACH_REND_DATA = 0x00069002;
-
-    private static final int TNEF_ATTACH_TITLE = 0x00018010;
-    private static final int TNEF_ATTACH_DATA = 0x0006800F;
-    private static final int TNEF_ATTACHMENT = 0x00069005;
-    private static final int TNEF_LEVEL_ATTACHMENT = 2;
-
-    /**
-     * The most bytes of an attachment's title, or of its long file name among its MAPI properties, read for its name:
-     * 1 MiB (the rest is skipped; the other properties are skipped as the stream goes, whatever their size).
-     */
-    static final int MAX_TNEF_PROPERTIES = 1 << 20;
-
-    /** One attachment of a TNEF stream: its names and its bytes, as far as the stream gave them. */
-    private static final class TnefFile {
-        String title;
-        String longName;
-        byte[] data;
-    }
-
-    /**
      * Opens a TNEF stream (Outlook's {@code winmail.dat}; Outlook, and Thunderbird with an add-on, show the files in
      * it as attachments, so a program in it passed the policy unseen) and inspects each attached file as an archive
      * entry, under its long file name (the MAPI property {@code PR_ATTACH_LONG_FILENAME}) or else its title; a title
      * whose extension differs is checked too. Attachments held as embedded messages or OLE objects (no
      * {@code attAttachData}) are checked by name only. The files are kept in memory until the stream ends (the names
      * may come after the data), their bytes counted against the expanded-size limit. An attribute running past the end
-     * of the stream is a broken archive; bytes after the last attribute that start none (no level 1 or 2) are ignored.
-     * Linear in the stream.
+     * of the stream is a broken archive; bytes after the last attribute that start none (no level 1 or 2) are ignored
+     * ({@link TnefStream}). Linear in the stream.
      */
     private void tnef(String location, InputStream raw, int depth, Budget budget) throws IOException {
-        List<TnefFile> files = new ArrayList<>();
+        List<TnefStream.Attachment> files = new ArrayList<>();
+        TnefStream stream = new TnefStream(raw, new TnefStream.Limits() {
+            @Override
+            public void attachment() throws LimitReached {
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries()) {
+                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                }
+            }
+
+            @Override
+            public void data(long length) throws LimitReached {
+                budget.expanded += length;
+                // a file is held in one array: a claimed length beyond one (possible with expanded-bytes set above
+                // 2 GiB) is over the limit as well, not a negative length
+                if (budget.expanded > policy.maxExpandedBytes() || length > TnefStream.MAX_DATA) {
+                    throw new LimitReached(
+                            "expands beyond " + Math.min(policy.maxExpandedBytes(), TnefStream.MAX_DATA) + " bytes");
+                }
+            }
+        });
         try {
-            tnefFiles(raw, files, budget);
+            for (TnefStream.Attachment a = stream.next(); a != null; a = stream.next()) {
+                files.add(a);
+            }
         } catch (LimitReached e) {
             throw e;
         } catch (IOException e) {
@@ -682,244 +670,33 @@ final class Inspection {
                     location,
                     location + ": broken TNEF stream (winmail.dat): " + e.getMessage());
         }
-        for (TnefFile f : files) {
-            String name = f.longName != null && !f.longName.isEmpty() ? f.longName : f.title;
+        for (TnefStream.Attachment f : files) {
+            String name = f.name().orElse(null);
+            String title = f.title().orElse(null);
             String where = location + " > " + (name == null ? "attachment without a name" : "\"" + name + "\"");
             Optional<String> named = Optional.ofNullable(name).filter(x -> !x.isEmpty());
-            if (f.data != null) {
-                item(where, named, Optional.empty(), new ByteArrayInputStream(f.data), depth, budget);
+            if (f.data().isPresent()) {
+                item(
+                        where,
+                        named,
+                        Optional.empty(),
+                        new ByteArrayInputStream(f.data().get()),
+                        depth,
+                        budget);
             } else {
                 names(where, named.map(Inspection::windowsName), Optional.empty(), Optional.empty());
             }
-            if (f.title != null && name != null && !f.title.equals(name)) {
-                Optional<String> titleExt = extension(windowsName(f.title));
+            if (title != null && name != null && !title.equals(name)) {
+                Optional<String> titleExt = extension(windowsName(title));
                 if (!titleExt.equals(extension(windowsName(name)))) {
                     names(
-                            where + " (its title \"" + f.title + "\")",
-                            Optional.of(windowsName(f.title)),
+                            where + " (its title \"" + title + "\")",
+                            Optional.of(windowsName(title)),
                             Optional.empty(),
                             Optional.empty());
                 }
             }
         }
-    }
-
-    private void tnefFiles(InputStream raw, List<TnefFile> files, Budget budget) throws IOException {
-        if (raw.readNBytes(6).length < 6) {
-            throw new java.io.EOFException("its header is cut short");
-        }
-        TnefFile current = null;
-        while (true) {
-            int level = raw.read();
-            if (level < 0 || (level != 1 && level != TNEF_LEVEL_ATTACHMENT)) {
-                // the end, or bytes after the stream that start no attribute (a line break, leftover base64 text):
-                // ignored, as Outlook's and MimeKit's readers ignore them
-                return;
-            }
-            byte[] h = raw.readNBytes(8);
-            if (h.length < 8) {
-                throw new java.io.EOFException("an attribute header is cut short");
-            }
-            int id = le32(h, 0);
-            long length = le32(h, 4) & 0xffffffffL;
-            boolean attachment = level == TNEF_LEVEL_ATTACHMENT;
-            if (attachment && (id == TNEF_ATTACH_REND_DATA || current == null)) {
-                current = new TnefFile();
-                files.add(current);
-                budget.entries++;
-                if (budget.entries > policy.maxArchiveEntries()) {
-                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
-                }
-            }
-            byte[] value = null;
-            if (attachment && id == TNEF_ATTACH_DATA) {
-                budget.expanded += length;
-                // a file is held in one array: a claimed length beyond one (possible with expanded-bytes set above
-                // 2 GiB) is over the limit as well, not a negative length
-                if (budget.expanded > policy.maxExpandedBytes() || length > Integer.MAX_VALUE - 8) {
-                    throw new LimitReached(
-                            "expands beyond " + Math.min(policy.maxExpandedBytes(), Integer.MAX_VALUE - 8) + " bytes");
-                }
-                value = raw.readNBytes((int) length);
-                current.data = value;
-            } else if (attachment && id == TNEF_ATTACHMENT) {
-                // read as a stream, each property skipped as it goes: read into a buffer of MAX_TNEF_PROPERTIES, a
-                // larger property before the long name (a rendering's metafile) hid it, and the 8.3 title named the
-                // file (until session 45)
-                TnefProperties properties = new TnefProperties(raw, length);
-                current.longName = tnefLongName(properties);
-                skipTnef(raw, properties.left);
-            } else if (attachment && id == TNEF_ATTACH_TITLE) {
-                // a larger one is read up to the limit and the rest skipped: skipped whole, a title padded past it
-                // (with blanks, which Windows drops from a file name) left its file without a name
-                byte[] head = raw.readNBytes((int) Math.min(length, MAX_TNEF_PROPERTIES));
-                current.title = ArchiveBytes.cString(head, 0, head.length);
-                if (head.length < Math.min(length, MAX_TNEF_PROPERTIES)) {
-                    throw new java.io.EOFException("an attribute runs past the end of the stream");
-                }
-                skipTnef(raw, length - head.length);
-            } else {
-                skipTnef(raw, length);
-            }
-            if (value != null && value.length < length) {
-                throw new java.io.EOFException("an attribute runs past the end of the stream");
-            }
-            if (raw.readNBytes(2).length < 2) {
-                throw new java.io.EOFException("an attribute's checksum is cut short");
-            }
-        }
-    }
-
-    /** Skips {@code length} bytes of an attribute's value; fails if the stream ends first. */
-    private void skipTnef(InputStream raw, long length) throws IOException {
-        long skipped = 0;
-        while (skipped < length) {
-            int k = raw.read(drainBuffer, 0, (int) Math.min(drainBuffer.length, length - skipped));
-            if (k < 0) {
-                break;
-            }
-            skipped += k;
-        }
-        if (skipped < length) {
-            throw new java.io.EOFException("an attribute runs past the end of the stream");
-        }
-    }
-
-    static int le32(byte[] b, int at) {
-        return ArchiveBytes.le32(b, at);
-    }
-
-    static int le16(byte[] b, int at) {
-        return ArchiveBytes.le16(b, at);
-    }
-
-    /** An {@code attAttachment} attribute's value read as a stream: how much of it is left to read. */
-    private final class TnefProperties {
-        private final InputStream in;
-        /** The bytes of the attribute not read yet. */
-        long left;
-
-        TnefProperties(InputStream in, long length) {
-            this.in = in;
-            this.left = length;
-        }
-
-        /** Whether the attribute holds {@code n} more bytes. */
-        boolean has(long n) {
-            return n <= left;
-        }
-
-        byte[] bytes(int n) throws IOException {
-            byte[] b = in.readNBytes(n);
-            left -= b.length;
-            if (b.length < n) {
-                throw new java.io.EOFException("an attribute runs past the end of the stream");
-            }
-            return b;
-        }
-
-        int u16() throws IOException {
-            return le16(bytes(2), 0);
-        }
-
-        long u32() throws IOException {
-            return le32(bytes(4), 0) & 0xffffffffL;
-        }
-
-        void skip(long n) throws IOException {
-            skipTnef(in, n);
-            left -= n;
-        }
-    }
-
-    /**
-     * {@code PR_ATTACH_LONG_FILENAME} (0x3707, 8-bit or UTF-16) from an {@code attAttachment} attribute's MAPI property
-     * list (MS-OXTNEF 2.1.3.4), or {@code null} when the list does not hold it or cannot be read that far. Reads the
-     * list as a stream, never past the attribute, skipping the other properties whatever their size (the name itself
-     * is read up to {@link #MAX_TNEF_PROPERTIES}); the caller skips what is left. Linear in the list.
-     *
-     * @throws IOException if the stream ends inside the attribute
-     */
-    private String tnefLongName(TnefProperties p) throws IOException {
-        if (!p.has(4)) {
-            return null;
-        }
-        long count = p.u32();
-        for (long i = 0; i < count; i++) {
-            if (!p.has(4)) {
-                return null;
-            }
-            int type = p.u16();
-            int pid = p.u16();
-            if (pid >= 0x8000) { // a named property: a GUID, then a number or a name
-                if (!p.has(20)) {
-                    return null;
-                }
-                p.skip(16);
-                long kind = p.u32();
-                if (kind == 0) {
-                    if (!p.has(4)) {
-                        return null;
-                    }
-                    p.skip(4);
-                } else {
-                    if (!p.has(4)) {
-                        return null;
-                    }
-                    long padded = (p.u32() + 3) / 4 * 4;
-                    if (!p.has(padded)) {
-                        return null;
-                    }
-                    p.skip(padded);
-                }
-            }
-            int base = type & 0x0fff;
-            boolean variable = base == 0x1e || base == 0x1f || base == 0x102 || base == 0x0d;
-            long values = 1;
-            if ((type & 0x1000) != 0 || variable) {
-                if (!p.has(4)) {
-                    return null;
-                }
-                values = p.u32();
-                if (values > p.left) {
-                    return null;
-                }
-            }
-            for (long v = 0; v < values; v++) {
-                long size;
-                switch (base) {
-                    case 0x02, 0x03, 0x04, 0x0a, 0x0b -> size = 4;
-                    case 0x05, 0x06, 0x07, 0x14, 0x40 -> size = 8;
-                    case 0x48 -> size = 16;
-                    case 0x1e, 0x1f, 0x102, 0x0d -> {
-                        if (!p.has(4)) {
-                            return null;
-                        }
-                        long len = p.u32();
-                        if (!p.has(len)) {
-                            return null;
-                        }
-                        if (pid == 0x3707 && (base == 0x1e || base == 0x1f)) {
-                            byte[] b = p.bytes((int) Math.min(len, MAX_TNEF_PROPERTIES));
-                            String name = base == 0x1f
-                                    ? new String(b, StandardCharsets.UTF_16LE)
-                                    : new String(b, java.nio.charset.Charset.forName("windows-1252"));
-                            int nul = name.indexOf('\0');
-                            return nul >= 0 ? name.substring(0, nul) : name;
-                        }
-                        size = (len + 3) / 4 * 4;
-                    }
-                    default -> {
-                        return null; // a type this reader does not know: its size is unknown
-                    }
-                }
-                if (!p.has(size)) {
-                    return null;
-                }
-                p.skip(size);
-            }
-        }
-        return null;
     }
 
     /** Whether content starts as a gzip member (RFC 1952: {@code 1f 8b}, deflate). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mailhygiene.scanners.TestMessages.signedData;
 import static org.mailhygiene.scanners.TestMessages.uuencode;
 import static org.mailhygiene.scanners.TestMessages.yEnc;
+import static org.mailhygiene.scanners.archive.TnefSamples.tnef;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -23,6 +24,8 @@ import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.archive.TnefSamples;
+import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.MimeWalker;
 
@@ -1422,7 +1425,7 @@ class AttachmentPolicyScannerTest {
     @Test
     void whatAWinmailDatHoldsIsInspected() throws Exception {
         byte[] exe = tnef("INVOIC~1.EXE", Samples.pe(), "invoice.pdf.exe", false);
-        assertThat(Inspection.isTnef(exe, exe.length)).isTrue();
+        assertThat(TnefStream.starts(exe, exe.length)).isTrue();
         Verdict found = scan(Samples.attachment("winmail.dat", "application/ms-tnef", exe));
         assertThat(rules(found)).as(found.toString()).contains("EXECUTABLE_ATTACHMENT");
         assertThat(found.rules().stream().map(Rule::description))
@@ -1465,14 +1468,14 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
-     * A TNEF title longer than {@link Inspection#MAX_TNEF_PROPERTIES} was skipped whole, so the file went without a
+     * A TNEF title longer than {@link TnefStream#MAX_NAME} was skipped whole, so the file went without a
      * name: a script titled {@code report.js} followed by a MiB of blanks (which Windows drops from a file name) passed
      * as clean (review, session 44). The first bytes of such a name attribute are read now.
      */
     @Test
     void aWinmailDatTitlePaddedPastTheReadLimitStillNamesTheFile() throws Exception {
         byte[] padded = tnef(
-                "report.js" + " ".repeat(Inspection.MAX_TNEF_PROPERTIES),
+                "report.js" + " ".repeat(TnefStream.MAX_NAME),
                 "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII),
                 null,
                 false);
@@ -1481,7 +1484,7 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
-     * The MAPI properties of a TNEF attachment were read up to {@link Inspection#MAX_TNEF_PROPERTIES} only: a large
+     * The MAPI properties of a TNEF attachment were read up to {@link TnefStream#MAX_NAME} only: a large
      * property (a rendering's metafile) placed before {@code PR_ATTACH_LONG_FILENAME} hid the long name, and the 8.3
      * title named the file, so {@code report.js} titled {@code REPORT~1.TXT} passed as clean. The property list is now
      * read as a stream, large values skipped, to its end. Failed before session 45: clean.
@@ -1493,7 +1496,7 @@ class AttachmentPolicyScannerTest {
                 "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII),
                 "report.js",
                 true,
-                Inspection.MAX_TNEF_PROPERTIES + 4096);
+                TnefStream.MAX_NAME + 4096);
         Verdict v = scan(Samples.attachment("winmail.dat", "application/ms-tnef", hidden));
         assertThat(rules(v)).as(v.toString()).contains("EXECUTABLE_ATTACHMENT");
         assertThat(v.rules().stream().map(Rule::description)).anyMatch(d -> d.contains("\"report.js\""));
@@ -1510,93 +1513,14 @@ class AttachmentPolicyScannerTest {
      */
     @Test
     void aWinmailDatFileClaimingMoreThanAnArrayHoldsIsOverTheLimit() throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        le(out, 0x223E9F78, 4);
-        le(out, 1, 2);
-        tnefAttribute(out, 2, 0x00069002, new byte[14]);
-        out.write(2);
-        le(out, 0x0006800F, 4);
-        le(out, 0xFFFFFFF0, 4); // attAttachData of 4 GiB, then only a few bytes
-        out.writeBytes(new byte[64]);
         AttachmentPolicyScanner generous = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder()
                         .maxExpandedBytes(8L * 1024 * 1024 * 1024)
                         .build())
                 .build();
-        Verdict v =
-                generous.scan(Message.of(Samples.attachment("winmail.dat", "application/ms-tnef", out.toByteArray())));
+        Verdict v = generous.scan(Message.of(
+                Samples.attachment("winmail.dat", "application/ms-tnef", TnefSamples.claiming(null, 0xFFFFFFF0))));
         assertThat(rules(v)).as(v.toString()).containsExactly("ARCHIVE_LIMIT");
-    }
-
-    /**
-     * A TNEF stream as Outlook writes it: the version and message class, then one attachment (its rendering, title
-     * and bytes, and, when {@code longName} is given, MAPI properties: a size, a named property and
-     * {@code PR_ATTACH_LONG_FILENAME} in 8 bits or UTF-16).
-     */
-    static byte[] tnef(String title, byte[] data, String longName, boolean unicode) {
-        return tnef(title, data, longName, unicode, -1);
-    }
-
-    /**
-     * As {@link #tnef(String, byte[], String, boolean)}, with a binary MAPI property ({@code PR_ATTACH_RENDERING}) of
-     * {@code filler} bytes before the long name when {@code filler} is not negative.
-     */
-    static byte[] tnef(String title, byte[] data, String longName, boolean unicode, int filler) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        le(out, 0x223E9F78, 4);
-        le(out, 1, 2);
-        tnefAttribute(out, 1, 0x00089006, new byte[] {0, 0, 1, 0});
-        tnefAttribute(out, 1, 0x00078008, "IPM.Note\0".getBytes(StandardCharsets.US_ASCII));
-        tnefAttribute(out, 2, 0x00069002, new byte[14]);
-        tnefAttribute(out, 2, 0x00018010, (title + "\0").getBytes(StandardCharsets.US_ASCII));
-        tnefAttribute(out, 2, 0x0006800F, data);
-        if (longName != null) {
-            java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
-            le(p, filler < 0 ? 3 : 4, 4);
-            if (filler >= 0) {
-                le(p, 0x0102, 2); // PT_BINARY PR_ATTACH_RENDERING (an icon's metafile)
-                le(p, 0x3709, 2);
-                le(p, 1, 4);
-                le(p, filler, 4);
-                p.writeBytes(new byte[filler + (4 - filler % 4) % 4]);
-            }
-            le(p, 0x0003, 2); // PT_LONG PR_ATTACH_SIZE
-            le(p, 0x0E20, 2);
-            le(p, data.length, 4);
-            le(p, 0x0003, 2); // a named PT_LONG: GUID, kind 0 (a number), the number, the value
-            le(p, 0x8001, 2);
-            p.writeBytes(new byte[16]);
-            le(p, 0, 4);
-            le(p, 0x8233, 4);
-            le(p, 7, 4);
-            byte[] name = (longName + "\0").getBytes(unicode ? StandardCharsets.UTF_16LE : StandardCharsets.US_ASCII);
-            le(p, unicode ? 0x001F : 0x001E, 2);
-            le(p, 0x3707, 2);
-            le(p, 1, 4);
-            le(p, name.length, 4);
-            p.writeBytes(name);
-            p.writeBytes(new byte[(4 - name.length % 4) % 4]);
-            tnefAttribute(out, 2, 0x00069005, p.toByteArray());
-        }
-        return out.toByteArray();
-    }
-
-    private static void tnefAttribute(java.io.ByteArrayOutputStream out, int level, int id, byte[] data) {
-        out.write(level);
-        le(out, id, 4);
-        le(out, data.length, 4);
-        out.writeBytes(data);
-        int sum = 0;
-        for (byte b : data) {
-            sum += b & 0xff;
-        }
-        le(out, sum & 0xffff, 2);
-    }
-
-    private static void le(java.io.ByteArrayOutputStream out, int value, int bytes) {
-        for (int i = 0; i < bytes; i++) {
-            out.write((value >>> (8 * i)) & 0xff);
-        }
     }
 
     /**
