@@ -7,7 +7,9 @@ public enum ArchiveKind {
     /** A gzip member (RFC 1952: {@code 1f 8b}, deflate). */
     GZIP,
     /** A POSIX or GNU tar archive ({@code ustar} at offset 257). */
-    TAR;
+    TAR,
+    /** A TNEF stream, Outlook's {@code winmail.dat} (signature {@code 78 9f 3e 22}: {@link TnefStream}). */
+    TNEF;
 
     /** How many first bytes {@link #of} needs to tell every kind. */
     public static final int PREFIX = 263;
@@ -26,6 +28,9 @@ public enum ArchiveKind {
         if (n >= 3 && (prefix[0] & 0xff) == 0x1f && (prefix[1] & 0xff) == 0x8b && prefix[2] == 8) {
             return GZIP;
         }
-        return TarStream.starts(prefix, n) ? TAR : null;
+        if (TarStream.starts(prefix, n)) {
+            return TAR; // before TNEF, as the attachment policy opens content that starts as both
+        }
+        return TnefStream.starts(prefix, n) ? TNEF : null;
     }
 }

@@ -23,6 +23,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.TarStream;
+import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.archive.ZipStream;
 import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.MimeFinding;
@@ -43,22 +44,24 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
  *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
- *       or in a file of a zip, gzip or tar archive among those (archives in archives to {@value #MAX_ARCHIVE_DEPTH}
- *       levels; a broken archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by
+ *       or in a file of a zip, gzip or tar archive or of a TNEF stream (Outlook's {@code winmail.dat}, each attached
+ *       file under its long name) among those (archives in archives to {@value #MAX_ARCHIVE_DEPTH} levels; a broken
+ *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by
  *       default either, ends its zip's reading) gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
  * </ul>
  *
  * <p>Streams: one pass over the raw bytes, then a {@link MimeWalker} pass over the decoded parts (skipped when the raw
- * pass already found EICAR). Memory use does not grow with the message. When the walker hits one of its limits before
- * finding EICAR, part of the decoded content was not examined and the scan fails ({@link ScanFailure.Kind#TOO_LARGE}
- * for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and part-count limits) rather than
- * calling the message clean; so do a yEnc line too long to decode and BinHex files decoding to more than the walker's
- * decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}), and archives whose entries expand to more than
- * that limit in all ({@link ScanFailure.Kind#TOO_LARGE}), nested deeper or holding more than
- * {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
- * MIME structure is scanned as far as it can be parsed.
+ * pass already found EICAR). Memory use does not grow with the message, but for a TNEF stream's attached file, held
+ * until its name (which follows it) is read: up to what the archives' budget below has left. When the walker hits one
+ * of its limits before finding EICAR, part of the decoded content was not examined and the scan fails ({@link
+ * ScanFailure.Kind#TOO_LARGE} for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and
+ * part-count limits) rather than calling the message clean; so do a yEnc line too long to decode and BinHex files
+ * decoding to more than the walker's decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}), and archives
+ * whose entries expand to more than that limit in all ({@link ScanFailure.Kind#TOO_LARGE}), nested deeper or holding
+ * more than {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}). Broken MIME structure is
+ * scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
@@ -70,9 +73,10 @@ public final class SignatureScanner implements Scanner {
      * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
      * encoded into text are decoded; 3 since BinHex files are too (in text and in {@code application/mac-binhex40}
      * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable; 5
-     * since zip, gzip and tar archives are opened.
+     * since zip, gzip and tar archives are opened; 6 since TNEF streams are too, and EICAR in an archive's first
+     * bytes is reported in the file holding it.
      */
-    public static final String VERSION = "5";
+    public static final String VERSION = "6";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -275,12 +279,13 @@ public final class SignatureScanner implements Scanner {
 
     /**
      * Matches a file's bytes (a MIME part's decoded content, a file encoded into a text) through {@code m} and, when it
-     * starts as a zip, gzip or tar archive, each file the archive holds through a matcher of its own, archives in
-     * archives too, to {@value #MAX_ARCHIVE_DEPTH} levels. An archive is read from its start as far as it can be read:
-     * a broken one is searched up to its damage, an encrypted zip entry ends the reading of its zip (as clamd, with
-     * Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it). An archive
-     * nested deeper, more than {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's
-     * decoded-bytes limit in the message's archives in all are noted in {@code found}: the scan cannot be clean.
+     * starts as a zip, gzip or tar archive or a TNEF stream, each file the archive holds through a matcher of its own,
+     * archives in archives too, to {@value #MAX_ARCHIVE_DEPTH} levels. An archive is read from its start as far as it
+     * can be read: a broken one is searched up to its damage, an encrypted zip entry ends the reading of its zip (as
+     * clamd, with Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it). An
+     * archive nested deeper, more than {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's
+     * decoded-bytes limit in the message's archives in all are noted in {@code found}: the scan cannot be clean, unless
+     * EICAR was in the bytes read before the limit.
      *
      * @return {@code ""} when EICAR is in the bytes themselves, the path to the file holding it ({@code > a.zip >
      *     eicar.com}), or {@code null} when it was not found
@@ -302,17 +307,27 @@ public final class SignatureScanner implements Scanner {
             throws IOException {
         byte[] prefix = in.readNBytes(ArchiveKind.PREFIX);
         m.feed(prefix, 0, prefix.length);
-        if (m.found(EICAR_INDEX)) {
+        ArchiveKind kind = ArchiveKind.of(prefix, prefix.length);
+        // EICAR in the first bytes of an archive that is opened (a small winmail.dat's, a stored zip's) is looked for
+        // in its files, so that the finding names the file
+        if (m.found(EICAR_INDEX) && (kind == null || depth >= MAX_ARCHIVE_DEPTH)) {
             return "";
         }
-        ArchiveKind kind = ArchiveKind.of(prefix, prefix.length);
         if (kind != null) {
             if (depth >= MAX_ARCHIVE_DEPTH) {
                 throw new ArchiveLimit(
                         ScanFailure.Kind.UNSCANNABLE, "archives nested deeper than " + MAX_ARCHIVE_DEPTH + " levels");
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix), new Matched(in, m));
-            String hit = archive(kind, whole, depth + 1, found, buf);
+            String hit;
+            try {
+                hit = archive(kind, whole, depth + 1, found, buf);
+            } catch (ArchiveLimit e) {
+                if (m.found(EICAR_INDEX)) {
+                    return ""; // in the archive's bytes read before the limit: found all the same
+                }
+                throw e;
+            }
             if (hit != null) {
                 return hit;
             }
@@ -348,6 +363,31 @@ public final class SignatureScanner implements Scanner {
                     for (TarStream.Entry e = tar.next(); e != null; e = tar.next()) {
                         if (e.isFile()) {
                             String hit = entry(e.name(), e.data(), depth, found, buf);
+                            if (hit != null) {
+                                return hit;
+                            }
+                        }
+                    }
+                }
+                case TNEF -> {
+                    // a file is read into memory before its name (which follows it): its claimed length is held to
+                    // what the archives' budget has left first
+                    TnefStream tnef = new TnefStream(whole, new TnefStream.Limits() {
+                        @Override
+                        public void attachment() {}
+
+                        @Override
+                        public void data(long length) throws ArchiveLimit {
+                            if (length > found.archiveBytesLeft) {
+                                throw found.overBudget();
+                            }
+                        }
+                    });
+                    for (TnefStream.Attachment a = tnef.next(); a != null; a = tnef.next()) {
+                        if (a.data().isPresent()) {
+                            String name = a.name().filter(n -> !n.isEmpty()).orElse("attachment without a name");
+                            String hit = entry(
+                                    name, new ByteArrayInputStream(a.data().get()), depth, found, buf);
                             if (hit != null) {
                                 return hit;
                             }
@@ -442,9 +482,7 @@ public final class SignatureScanner implements Scanner {
                     matcher.feed(b, off, n);
                 }
                 if (budget != null && (budget.archiveBytesLeft -= n) < 0) {
-                    throw new ArchiveLimit(
-                            ScanFailure.Kind.TOO_LARGE,
-                            "archives expand beyond " + budget.maxDecoded + " bytes in all");
+                    throw budget.overBudget();
                 }
             }
             return n;
@@ -521,6 +559,12 @@ public final class SignatureScanner implements Scanner {
             binHex = TextFiles.binHexBudget(maxDecodedBytes);
             archiveBytesLeft = maxDecodedBytes;
             maxDecoded = maxDecodedBytes;
+        }
+
+        /** The limit of the bytes the message's archives' entries may expand to, reached. */
+        ArchiveLimit overBudget() {
+            return new ArchiveLimit(
+                    ScanFailure.Kind.TOO_LARGE, "archives expand beyond " + maxDecoded + " bytes in all");
         }
     }
 }

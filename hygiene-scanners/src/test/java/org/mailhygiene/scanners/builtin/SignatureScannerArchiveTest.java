@@ -19,6 +19,7 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.scanners.TestMessages;
+import org.mailhygiene.scanners.archive.TnefSamples;
 import org.mailhygiene.scanners.mime.MimeWalker;
 
 /**
@@ -203,6 +204,81 @@ class SignatureScannerArchiveTest {
                 "--b--");
         assertThat(limited.scan(Message.of(ascii(two))).outcome()).isEqualTo(Outcome.INFECTED);
         assertThat(SignatureScanner.create().scan(Message.of(msg)).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    /**
+     * Outlook's {@code winmail.dat} (TNEF) was not opened (session 51): EICAR's {@code eicar_com.zip} sent from Outlook
+     * inside one was clean for this scanner while clamd found it, and EICAR stored in one was reported without the file
+     * holding it. Each attached file is now an archive entry under its long name, zips in it and it in a zip alike.
+     */
+    @Test
+    void eicarInAWinmailDatIsInfectedUnderTheFilesLongName() throws Exception {
+        Verdict stored = scan("winmail.dat", TnefSamples.tnef("EICAR.COM", ascii(eicar()), "eicar.com", true));
+        assertThat(stored.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(stored.rules().get(0).description())
+                .isEqualTo("EICAR test file in MIME part '2' (application/octet-stream, winmail.dat) > eicar.com");
+        byte[] zipped = TnefSamples.tnef("EICAR_~1.ZIP", zip("eicar.com", ascii(eicar())), "eicar_com.zip", false);
+        Verdict zipInTnef = scan("winmail.dat", zipped);
+        assertThat(zipInTnef.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(zipInTnef.rules().get(0).description()).endsWith("winmail.dat) > eicar_com.zip > eicar.com");
+        Verdict tnefInZip = scan("mail.zip", zip("winmail.dat", zipped));
+        assertThat(tnefInZip.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(tnefInZip.rules().get(0).description())
+                .endsWith("mail.zip) > winmail.dat > eicar_com.zip > eicar.com");
+        byte[] harmless = TnefSamples.tnef("NOTES.TXT", zip("notes.txt", ascii("hello")), "notes.zip", true);
+        assertThat(scan("winmail.dat", harmless).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    /**
+     * A winmail.dat cut short is searched as far as it reads: cut before the attachment's properties (its long name),
+     * the file is found under its title; cut inside its header, nothing is there to find.
+     */
+    @Test
+    void aBrokenWinmailDatIsSearchedAsFarAsItReads() throws Exception {
+        byte[] w = TnefSamples.tnef("EICAR_~1.ZIP", zip("eicar.com", ascii(eicar())), "eicar_com.zip", true);
+        // the attAttachment attribute (level 2, id 0x00069005) holding the long name; its data's checksum before it
+        int properties = indexOf(w, new byte[] {2, 5, (byte) 0x90, 6, 0}, 0);
+        Verdict cut = scan("winmail.dat", Arrays.copyOf(w, properties - 1));
+        assertThat(cut.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(cut.rules().get(0).description()).endsWith("winmail.dat) > EICAR_~1.ZIP > eicar.com");
+        assertThat(scan("winmail.dat", Arrays.copyOf(w, 5)).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    /**
+     * A winmail.dat's file counts against the archives' expanded-bytes budget before it is read into memory: one
+     * claiming 4 GiB is too large, not clean.
+     */
+    @Test
+    void aWinmailDatFileClaimingMoreThanTheBudgetIsTooLarge() throws Exception {
+        assertThatThrownBy(() -> scan("winmail.dat", TnefSamples.claiming("DATA.BIN", 0xFFFFFFF0)))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+                    assertThat(e.failure().detail())
+                            .isEqualTo("MIME part '2' (application/octet-stream, winmail.dat): archives expand beyond "
+                                    + MimeWalker.DEFAULT_MAX_DECODED_BYTES
+                                    + " bytes in all; the rest was not examined");
+                });
+    }
+
+    /**
+     * EICAR in a winmail.dat's first bytes (here its title) is looked for in its files first, so that the finding names
+     * the file holding it: a limit met there (a file claiming 4 GiB) does not hide it, nor does the nesting limit.
+     */
+    @Test
+    void eicarInAWinmailDatsFirstBytesIsFoundWhenItsFilesCannotBeRead() throws Exception {
+        byte[] titled = TnefSamples.claiming(eicar(), 0xFFFFFFF0);
+        Verdict inZip = scan("mail.zip", zip("winmail.dat", titled));
+        assertThat(inZip.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(inZip.rules().get(0).description()).endsWith("mail.zip) > winmail.dat");
+        byte[] deep = TnefSamples.tnef("EICAR.COM", ascii(eicar()), "eicar.com", true);
+        String name = "winmail.dat";
+        for (int i = 0; i < SignatureScanner.MAX_ARCHIVE_DEPTH; i++) {
+            deep = zip(name, deep);
+            name = "level" + i + ".zip";
+        }
+        Verdict nested = scan("deep.zip", deep);
+        assertThat(nested.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(nested.rules().get(0).description()).endsWith("level0.zip > winmail.dat");
     }
 
     private static int indexOf(byte[] b, byte[] what, int from) {
