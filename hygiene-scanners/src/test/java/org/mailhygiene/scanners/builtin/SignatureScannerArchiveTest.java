@@ -281,6 +281,26 @@ class SignatureScannerArchiveTest {
         assertThat(nested.rules().get(0).description()).endsWith("level0.zip > winmail.dat");
     }
 
+    @Test
+    void aDirectoryEntrysDataCountsAgainstTheLimitToo() throws Exception {
+        // no tool extracts it, but the reader inflates it to reach the next entry: uncounted, 2 GB of zeros under
+        // "d/" took 4 s of a 3 MB message's scan
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(out)) {
+            z.putNextEntry(new ZipEntry("d/"));
+            z.write(new byte[2_000_000]);
+            z.putNextEntry(new ZipEntry("a.txt"));
+            z.write(ascii("hello"));
+        }
+        SignatureScanner limited = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(1_000_000).build());
+        byte[] msg = TestMessages.withAttachment("x", "dir.zip", out.toByteArray());
+        assertThatThrownBy(() -> limited.scan(Message.of(msg))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+            assertThat(e.failure().detail()).contains("archives expand beyond 1000000 bytes in all");
+        });
+    }
+
     private static int indexOf(byte[] b, byte[] what, int from) {
         outer:
         for (int i = from; i + what.length <= b.length; i++) {
