@@ -184,9 +184,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * is broken MIME, and an {@code application/mac-binhex40} part only when no BinHex file is found in it; 21 since,
      * with the macro check on, a binary Excel file's Excel 4.0 macro sheets and {@code Auto_Open} name and a binary
      * PowerPoint file's VBA project are {@code OFFICE_MACRO}, and a binary Excel file whose sheet list cannot be read to
-     * its end is {@code NOT_INSPECTED}.
+     * its end is {@code NOT_INSPECTED}; 22 since a zip directory entry's data counts against the expansion limits
+     * ({@code ARCHIVE_LIMIT}).
      */
-    static final int VERSION = 21;
+    static final int VERSION = 22;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

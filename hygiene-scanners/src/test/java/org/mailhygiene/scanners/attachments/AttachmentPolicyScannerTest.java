@@ -1157,6 +1157,23 @@ class AttachmentPolicyScannerTest {
                 .contains("expands more than 1000 times its compressed size (possible zip bomb)");
     }
 
+    @Test
+    void aDirectoryEntrysDataCountsAgainstTheExpansionLimits() throws Exception {
+        // no tool extracts it, but the reader inflates it to reach the next entry: 2 GB of zeros under "d/" took 4 s
+        // of a 3 MB message's inspection, unreported
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out)) {
+            z.putNextEntry(new java.util.zip.ZipEntry("d/"));
+            z.write(new byte[16 * 1024 * 1024]);
+            z.putNextEntry(new java.util.zip.ZipEntry("a.txt"));
+            z.write("hello".getBytes(StandardCharsets.US_ASCII));
+        }
+        Verdict v = scan(Samples.attachment("dir.zip", "application/zip", out.toByteArray()));
+        assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(v.rules().get(0).description())
+                .contains("expands more than 1000 times its compressed size (possible zip bomb)");
+    }
+
     /**
      * A Word document with an embedded PDF (Word stores a page preview as an uncompressed EMF picture, 1.4 MB deflated
      * to 11 KB) and an Excel workbook alike tripped the old default ratio of 100 as "possible zip bomb": 3 of 172
