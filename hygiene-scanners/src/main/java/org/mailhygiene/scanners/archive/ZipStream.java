@@ -27,6 +27,9 @@ public final class ZipStream implements AutoCloseable {
     /** The message the JDK's reader refuses a stored entry with a data descriptor with (JDK 17 to 25). */
     private static final String REFUSED = "only DEFLATED entries can have EXT descriptor";
 
+    /** The message the JDK's reader refuses an encrypted entry with (JDK 17 to 25). */
+    private static final String ENCRYPTED = "encrypted ZIP entry not supported";
+
     private static final int LOCAL_HEADER = 30;
 
     private final Source source;
@@ -51,16 +54,17 @@ public final class ZipStream implements AutoCloseable {
      * @param directory whether it names a directory
      * @param offset where its local header begins in the zip's bytes, or -1 when it cannot be told (a header longer
      *     than the bytes kept)
-     * @param data its expanded content, readable until the next call of {@link #next}
+     * @param data its expanded content, readable until the next call of {@link #next}; empty when it is encrypted
+     * @param encrypted whether it is encrypted (its data is passed over, the entries after it are read)
      */
-    public record Entry(String name, boolean directory, long offset, InputStream data) {}
+    public record Entry(String name, boolean directory, long offset, InputStream data, boolean encrypted) {}
 
     /**
      * The next entry, after reading the rest of the current one.
      *
      * @return the entry, or {@code null} after the last one
-     * @throws IOException if the zip cannot be read (the JDK's exceptions, e.g. for an encrypted entry, or a
-     *     {@link ZipException} for a stored entry whose descriptor is never found)
+     * @throws IOException if the zip cannot be read (the JDK's exceptions, e.g. for an encrypted entry whose sizes
+     *     follow its data or are ZIP64's, or a {@link ZipException} for a stored entry whose descriptor is never found)
      */
     public Entry next() throws IOException {
         if (stored != null) {
@@ -73,6 +77,9 @@ public final class ZipStream implements AutoCloseable {
         try {
             e = jdk.getNextEntry();
         } catch (ZipException ex) {
+            if (ENCRYPTED.equals(ex.getMessage()) && jdk.lastName != null) {
+                return encryptedEntry(jdk.lastName, ex);
+            }
             if (!REFUSED.equals(ex.getMessage()) || jdk.lastName == null) {
                 throw ex;
             }
@@ -85,7 +92,7 @@ public final class ZipStream implements AutoCloseable {
         long consumed = source.delivered - jdk.held().available();
         byte[] extra = e.getExtra();
         long at = headerStart(e.getName(), consumed, extra == null ? 0 : extra.length);
-        return new Entry(e.getName(), e.isDirectory(), at, jdk);
+        return new Entry(e.getName(), e.isDirectory(), at, jdk, false);
     }
 
     /**
@@ -138,7 +145,34 @@ public final class ZipStream implements AutoCloseable {
             throw new ZipException("it is cut short");
         }
         stored = new Stored(source, zip64(extra) ? 8 : 4, name);
-        return new Entry(name, name.endsWith("/"), at, stored);
+        return new Entry(name, name.endsWith("/"), at, stored, false);
+    }
+
+    /**
+     * The encrypted entry the JDK's reader has just refused, having read its local header's fixed part and name: its
+     * data is passed over by the compressed size its header gives, and the JDK's reader goes on after it (as unzip and
+     * clamd list and read the entries after it; until session 51 the zip's reading ended there, and a file after a
+     * locked one was not seen). One whose sizes follow its data (a data descriptor) or are ZIP64's cannot be passed
+     * over: {@code refused} is thrown.
+     */
+    private Entry encryptedEntry(String name, ZipException refused) throws IOException {
+        PushbackInputStream held = jdk.held();
+        int unread = held.available();
+        long consumed = source.delivered - unread;
+        byte[] back = held.readNBytes(unread);
+        long at = headerStart(name, consumed, -1);
+        byte[] h = at < 0 ? null : source.last(at, at + LOCAL_HEADER);
+        if (h == null || (ArchiveBytes.le16(h, 6) & 8) != 0 || ArchiveBytes.le32(h, 18) == -1) {
+            throw refused;
+        }
+        long skip = ArchiveBytes.le16(h, 28) + (ArchiveBytes.le32(h, 18) & 0xffffffffL);
+        source.unread(back);
+        if (source.skip(skip) < skip) {
+            throw new java.io.EOFException("an encrypted entry cut short");
+        }
+        jdk.close();
+        jdk = new Reader(source);
+        return new Entry(name, name.endsWith("/"), at, InputStream.nullInputStream(), true);
     }
 
     /** Whether an extra field holds a ZIP64 field (header 0x0001). */

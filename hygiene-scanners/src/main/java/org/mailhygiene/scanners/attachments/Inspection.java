@@ -813,6 +813,10 @@ final class Inspection {
                             .ifPresent(d -> directory(location, d, streamed, headers));
                     return;
                 }
+                if (e.encrypted()) {
+                    encryptedEntry(location);
+                    return;
+                }
                 streamed.add(e.name());
                 headers.add(e.offset());
                 macroFound(location, macroEntry(e.name()));

@@ -47,8 +47,9 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
  *       or in a file of a zip, gzip or tar archive or of a TNEF stream (Outlook's {@code winmail.dat}, each attached
  *       file under its long name) among those (archives in archives to {@value #MAX_ARCHIVE_DEPTH} levels; a broken
- *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by
- *       default either, ends its zip's reading) gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
+ *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
+ *       passed over, the entries after it read, unless its sizes follow its data: then it ends its zip's reading)
+ *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
  * </ul>
@@ -76,9 +77,9 @@ public final class SignatureScanner implements Scanner {
      * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable; 5
      * since zip, gzip and tar archives are opened; 6 since TNEF streams are too, and EICAR in an archive's first
      * bytes is reported in the file holding it; 7 since a zip directory entry's data counts against the archives'
-     * expanded-bytes limit.
+     * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read.
      */
-    public static final String VERSION = "7";
+    public static final String VERSION = "8";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -283,11 +284,13 @@ public final class SignatureScanner implements Scanner {
      * Matches a file's bytes (a MIME part's decoded content, a file encoded into a text) through {@code m} and, when it
      * starts as a zip, gzip or tar archive or a TNEF stream, each file the archive holds through a matcher of its own,
      * archives in archives too, to {@value #MAX_ARCHIVE_DEPTH} levels. An archive is read from its start as far as it
-     * can be read: a broken one is searched up to its damage, an encrypted zip entry ends the reading of its zip (as
-     * clamd, with Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it). An
-     * archive nested deeper, more than {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's
-     * decoded-bytes limit in the message's archives in all are noted in {@code found}: the scan cannot be clean, unless
-     * EICAR was in the bytes read before the limit.
+     * can be read: a broken one is searched up to its damage, an encrypted zip entry is passed over (as clamd, with
+     * Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it) and the entries
+     * after it are read (until session 51 it ended the zip's reading: EICAR after a locked file was clean), unless its
+     * sizes follow its data, which ends the zip's reading. An archive nested deeper, more than
+     * {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's decoded-bytes limit in the
+     * message's archives in all are noted in {@code found}: the scan cannot be clean, unless EICAR was in the bytes
+     * read before the limit.
      *
      * @return {@code ""} when EICAR is in the bytes themselves, the path to the file holding it ({@code > a.zip >
      *     eicar.com}), or {@code null} when it was not found
@@ -346,6 +349,9 @@ public final class SignatureScanner implements Scanner {
                 case ZIP -> {
                     try (ZipStream zip = new ZipStream(whole)) {
                         for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
+                            if (e.encrypted()) {
+                                continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
+                            }
                             if (e.directory()) {
                                 // no tool extracts a directory's data, but it is inflated all the same: through the
                                 // budget (2 GB of zeros under "d/" took 4 s of a 3 MB message's scan, uncounted)

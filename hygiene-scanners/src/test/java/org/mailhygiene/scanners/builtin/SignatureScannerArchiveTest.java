@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -149,6 +150,32 @@ class SignatureScannerArchiveTest {
         int second = indexOf(z, new byte[] {'P', 'K', 3, 4}, 4);
         z[second + 6] |= 1;
         assertThat(scan("locked.zip", z).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void theEntriesAfterAnEncryptedOneAreRead() throws Exception {
+        // clamd reads the entries after a locked one too: a locked readme first left eicar.com after it clean
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            byte[] readme = ascii("locked\r\n");
+            ZipEntry locked = new ZipEntry("readme.txt"); // stored: its sizes in its local header, as zip -e writes
+            locked.setMethod(ZipEntry.STORED);
+            locked.setSize(readme.length);
+            CRC32 crc = new CRC32();
+            crc.update(readme);
+            locked.setCrc(crc.getValue());
+            zip.putNextEntry(locked);
+            zip.write(readme);
+            zip.putNextEntry(new ZipEntry("eicar.com"));
+            zip.write(ascii(eicar()));
+        }
+        byte[] z = out.toByteArray();
+        z[6] |= 1; // readme.txt's local header: encrypted
+        int central = indexOf(z, new byte[] {'P', 'K', 1, 2}, 0);
+        z[central + 8] |= 1;
+        Verdict v = scan("locked-first.zip", z);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("locked-first.zip) > eicar.com");
     }
 
     @Test
