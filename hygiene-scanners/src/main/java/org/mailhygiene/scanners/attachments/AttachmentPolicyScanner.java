@@ -185,7 +185,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * with the macro check on, a binary Excel file's Excel 4.0 macro sheets and {@code Auto_Open} name and a binary
      * PowerPoint file's VBA project are {@code OFFICE_MACRO}, and a binary Excel file whose sheet list cannot be read to
      * its end is {@code NOT_INSPECTED}; 22 since a zip directory entry's data counts against the expansion limits
-     * ({@code ARCHIVE_LIMIT}).
+     * ({@code ARCHIVE_LIMIT}), and since the tar reader moved to its own class (session 51) a tar's GNU long-name and
+     * pax headers are not counted as entries (a pax tar of 600 files with long names counted 1,200 and was
+     * {@code ARCHIVE_LIMIT} under the default limit of 1,000; that change came without a version of its own).
      */
     static final int VERSION = 22;
 
