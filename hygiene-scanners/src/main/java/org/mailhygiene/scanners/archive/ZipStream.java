@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
@@ -18,7 +20,10 @@ import java.util.zip.ZipInputStream;
  * number of bytes read since the entry's data began and whose CRC is theirs (with or without the descriptor's
  * optional signature; 8-byte sizes when the entry's local header has a ZIP64 field, APPNOTE 4.3.9); then the JDK's
  * reader goes on after it. Until session 48 such a zip was read by its directory when at most 4 MiB and was
- * ARCHIVE_BROKEN when larger.
+ * ARCHIVE_BROKEN when larger. A deflated entry with a ZIP64 field and a data descriptor, which the JDK's reader (17)
+ * reads with 4-byte sizes and refuses, is inflated here and its descriptor read with 8-byte sizes (until session 51 it
+ * ended the zip's reading). An encrypted entry is given as such, its data passed over, unless its sizes follow its
+ * data or are ZIP64's.
  *
  * <p>Linear in the bytes: each byte of a stored entry is looked at a constant number of times, and a CRC is compared
  * only where a descriptor's sizes match. Not thread-safe.
@@ -34,8 +39,8 @@ public final class ZipStream implements AutoCloseable {
 
     private final Source source;
     private Reader jdk;
-    /** The stored entry being read by its descriptor, or {@code null}. */
-    private Stored stored;
+    /** The entry read here rather than by the JDK's reader (see {@link Stored}, {@link Deflated64}), or {@code null}. */
+    private InputStream stored;
 
     /**
      * A zip to read from its start.
@@ -92,6 +97,19 @@ public final class ZipStream implements AutoCloseable {
         long consumed = source.delivered - jdk.held().available();
         byte[] extra = e.getExtra();
         long at = headerStart(e.getName(), consumed, extra == null ? 0 : extra.length);
+        byte[] h = at < 0 ? null : source.last(at, at + LOCAL_HEADER);
+        if (h != null
+                && e.getMethod() == ZipEntry.DEFLATED
+                && (ArchiveBytes.le16(h, 6) & 8) != 0
+                && extra != null
+                && zip64(extra)) {
+            // The JDK's reader (17 to 20) reads this entry's data descriptor with 4-byte sizes whatever its ZIP64
+            // field says, and refuses it ("invalid entry size"): Python's zipfile writes such entries to a stream
+            // (force_zip64), Info-ZIP's zip for input from a pipe.
+            source.unread(jdk.held().readNBytes(jdk.held().available()));
+            stored = new Deflated64(source, e.getName());
+            return new Entry(e.getName(), e.isDirectory(), at, stored, false);
+        }
         return new Entry(e.getName(), e.isDirectory(), at, jdk, false);
     }
 
@@ -185,10 +203,13 @@ public final class ZipStream implements AutoCloseable {
         return false;
     }
 
-    /** Ends the JDK reader's inflater; the zip's stream is left open. */
+    /** Ends the JDK reader's inflater, and an entry's inflated here; the zip's stream is left open. */
     @Override
     public void close() throws IOException {
         jdk.close();
+        if (stored instanceof Deflated64 d) {
+            d.inflater.end();
+        }
     }
 
     /** The JDK's reader, telling the name of the entry it last began to read and giving the bytes it holds back. */
@@ -304,6 +325,89 @@ public final class ZipStream implements AutoCloseable {
         /** The bytes delivered at {@code [from, to)}, or {@code null} when they are not all kept. */
         byte[] last(long from, long to) {
             return from < 0 ? null : last.range(from, to, delivered);
+        }
+    }
+
+    /**
+     * A deflated entry with a ZIP64 field whose sizes and CRC follow its data in a data descriptor of 8-byte sizes
+     * (APPNOTE 4.3.9), inflated here: what the inflater did not use is given back to the source, the descriptor (with
+     * or without its signature) is read and its CRC and sizes compared; one that does not match, compressed data that
+     * does not inflate or is cut short is a {@link ZipException}. Linear in the bytes.
+     */
+    private static final class Deflated64 extends InputStream {
+        private final Source source;
+        private final String name;
+        private final Inflater inflater = new Inflater(true);
+        private final byte[] in = new byte[8192];
+        private final CRC32 crc = new CRC32();
+        private long size;
+        private boolean ended;
+
+        Deflated64(Source source, String name) {
+            this.source = source;
+            this.name = name;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            while (true) {
+                int n;
+                try {
+                    n = inflater.inflate(b, off, len);
+                } catch (DataFormatException e) {
+                    throw new ZipException("entry \"" + name + "\": " + e.getMessage());
+                }
+                if (n > 0) {
+                    crc.update(b, off, n);
+                    size += n;
+                    return n;
+                }
+                if (inflater.finished() || inflater.needsDictionary()) {
+                    end();
+                    return -1;
+                }
+                if (inflater.needsInput()) {
+                    int r = source.read(in, 0, in.length);
+                    if (r < 0) {
+                        throw new ZipException("entry \"" + name + "\": cut short");
+                    }
+                    inflater.setInput(in, 0, r);
+                }
+            }
+        }
+
+        private void end() throws IOException {
+            ended = true;
+            long compressed = inflater.getBytesRead();
+            int remaining = inflater.getRemaining();
+            inflater.end();
+            // the unused bytes are the last the source delivered
+            source.unread(source.last(source.delivered - remaining, source.delivered));
+            byte[] d = source.readNBytes(24);
+            int at = d.length >= 4 && ArchiveBytes.le32(d, 0) == 0x08074b50 ? 4 : 0;
+            if (d.length < at + 20
+                    || ArchiveBytes.le32(d, at) != (int) crc.getValue()
+                    || le64(d, at + 4) != compressed
+                    || le64(d, at + 12) != size) {
+                throw new ZipException("entry \"" + name + "\": its data descriptor does not match its data");
+            }
+            source.unread(java.util.Arrays.copyOfRange(d, at + 20, d.length));
+        }
+
+        private static long le64(byte[] b, int i) {
+            return (ArchiveBytes.le32(b, i) & 0xffffffffL) | (long) ArchiveBytes.le32(b, i + 4) << 32;
         }
     }
 

@@ -187,7 +187,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * its end is {@code NOT_INSPECTED}; 22 since a zip directory entry's data counts against the expansion limits
      * ({@code ARCHIVE_LIMIT}), and since the tar reader moved to its own class (session 51) a tar's GNU long-name and
      * pax headers are not counted as entries (a pax tar of 600 files with long names counted 1,200 and was
-     * {@code ARCHIVE_LIMIT} under the default limit of 1,000; that change came without a version of its own).
+     * {@code ARCHIVE_LIMIT} under the default limit of 1,000; that change came without a version of its own), and a
+     * deflated zip entry with a ZIP64 data descriptor (Python's zipfile writing to a stream) is read, no longer
+     * {@code ARCHIVE_BROKEN}.
      */
     static final int VERSION = 22;
 

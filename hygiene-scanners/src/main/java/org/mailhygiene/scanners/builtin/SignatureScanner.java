@@ -77,9 +77,10 @@ public final class SignatureScanner implements Scanner {
      * parts); 4 since BinHex files decoding to more than the walker's decoded-bytes limit in all are unscannable; 5
      * since zip, gzip and tar archives are opened; 6 since TNEF streams are too, and EICAR in an archive's first
      * bytes is reported in the file holding it; 7 since a zip directory entry's data counts against the archives'
-     * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read.
+     * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read; 9 since a deflated zip entry
+     * with a ZIP64 data descriptor is read.
      */
-    public static final String VERSION = "8";
+    public static final String VERSION = "9";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -153,6 +153,38 @@ class SignatureScannerArchiveTest {
     }
 
     @Test
+    void aDeflatedEntryWithAZip64DataDescriptorIsRead() throws Exception {
+        // Python's zipfile writing to a stream with force_zip64 (and Info-ZIP's zip reading a pipe) writes a ZIP64
+        // field and a descriptor of 8-byte sizes, which the JDK's reader (17) read with 4-byte sizes and refused
+        byte[] data = ascii(eicar());
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+        deflater.setInput(data);
+        deflater.finish();
+        byte[] deflated = new byte[256];
+        int n = deflater.deflate(deflated);
+        deflater.end();
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        byte[] name = ascii("eicar.com");
+        java.nio.ByteBuffer z = java.nio.ByteBuffer.allocate(30 + name.length + 20 + n + 24 + 1024)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        z.putInt(0x04034b50)
+                .putShort((short) 45)
+                .putShort((short) 8)
+                .putShort((short) 8)
+                .putInt(0);
+        z.putInt(0).putInt(0xffffffff).putInt(0xffffffff); // CRC and sizes in the descriptor (ZIP64: all ones)
+        z.putShort((short) name.length).putShort((short) 20).put(name);
+        z.putShort((short) 1).putShort((short) 16).putLong(0).putLong(0); // the ZIP64 field
+        z.put(deflated, 0, n);
+        z.putInt(0x08074b50).putInt((int) crc.getValue()).putLong(n).putLong(data.length);
+        byte[] zip = Arrays.copyOf(z.array(), z.position());
+        Verdict v = scan("z64.zip", zip);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("z64.zip) > eicar.com");
+    }
+
+    @Test
     void theEntriesAfterAnEncryptedOneAreRead() throws Exception {
         // clamd reads the entries after a locked one too: a locked readme first left eicar.com after it clean
         ByteArrayOutputStream out = new ByteArrayOutputStream();
