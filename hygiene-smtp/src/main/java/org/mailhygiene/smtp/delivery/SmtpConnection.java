@@ -27,6 +27,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.Timers;
+import org.mailhygiene.internal.VirtualThreads;
 
 /**
  * One connection of an {@link SmtpClient} to a next hop: the socket and its streams, reading replies and writing
@@ -140,16 +141,36 @@ final class SmtpConnection {
         return true;
     }
 
-    /** Says QUIT without waiting for the answer (this may run on the watchdog thread) and closes. */
+    /**
+     * Says QUIT without waiting for the answer and closes, on the calling thread: the write is bounded by the
+     * {@linkplain SmtpTimeouts#quit() QUIT timeout} (a next hop that answers without reading, its window full, blocks
+     * it), then the TCP socket is closed. Never call it on the {@link #WATCHDOG} thread: {@link #retireInBackground}.
+     */
     void retire() {
+        ScheduledFuture<?> guard = WATCHDOG.schedule(
+                this::abort, Math.max(1, settings.timeouts().quit().toMillis()), TimeUnit.MILLISECONDS);
         try {
             socket.setSoTimeout(1);
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
         } catch (IOException | RuntimeException ignored) {
             // closing anyway
+        } finally {
+            guard.cancel(false);
         }
         abort();
+    }
+
+    /** The threads {@link #retireInBackground} retires connections on: virtual where the JDK has them, else daemon. */
+    private static final java.util.concurrent.ThreadFactory RETIRING = VirtualThreads.factory("smtp-client-retire");
+
+    /**
+     * {@link #retire} on a thread of its own, for the pool's idle timer, which runs on the {@link #WATCHDOG} thread
+     * that every connection of every client shares: until session 51 the idle timer wrote QUIT itself, and a next hop
+     * that had stopped reading held that one thread in the write, and with it every write guard and idle timer.
+     */
+    void retireInBackground() {
+        RETIRING.newThread(this::retire).start();
     }
 
     /** As {@link #send}, but on a reused connection a failure means the server closed it while idle. */

@@ -79,7 +79,7 @@ final class SmtpConnectionPool {
                         if (q != null) {
                             q.remove(c);
                         }
-                        c.retire();
+                        c.retireInBackground(); // this runs on the watchdog thread: a QUIT must not hold it
                     }
                 },
                 idleLimit.toMillis());
