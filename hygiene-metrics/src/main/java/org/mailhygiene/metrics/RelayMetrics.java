@@ -189,6 +189,11 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         FunctionCounter.builder("hygiene.shared.verdict.hits", this, RelayMetrics::sharedVerdictHits)
                 .description("local verdict-cache misses answered by another node's scan")
                 .register(target);
+        FunctionCounter.builder(
+                        "hygiene.shared.verdicts.refused", this, m -> m.shared(GuardedSharedState::refusedVerdicts))
+                .description("verdicts read from the shared store and refused for a missing or bad signature"
+                        + " (verdict-key; each a miss, the message was scanned)")
+                .register(target);
     }
 
     /**

@@ -1167,6 +1167,7 @@ public final class RedisSharedState implements SharedState {
      *
      * @return the count
      */
+    @Override
     public long refusedVerdicts() {
         return refusedVerdicts.get();
     }

@@ -72,6 +72,19 @@ public interface SharedState extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * How many verdicts read from the store were refused for failing its integrity check (a store that signs verdicts
+     * refuses one that is unsigned or whose signature does not verify: a miss, so the node scans), since the store was
+     * opened. For monitoring ({@code hygiene_shared_verdicts_refused_total}); the count never goes down.
+     *
+     * <p>The default is 0: right for a store that checks nothing (the in-process one). Thread-safe; never blocks.
+     *
+     * @return the count
+     */
+    default long refusedVerdicts() {
+        return 0;
+    }
+
     /** Releases connections. Further calls fail with {@link SharedStateException}. */
     @Override
     void close();

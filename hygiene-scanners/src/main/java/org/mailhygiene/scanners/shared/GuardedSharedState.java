@@ -481,6 +481,16 @@ public final class GuardedSharedState implements SharedState {
     }
 
     /**
+     * The delegate's {@link SharedState#refusedVerdicts()}: verdicts it refused for failing its integrity check.
+     *
+     * @return the count (0 for a store that checks nothing)
+     */
+    @Override
+    public long refusedVerdicts() {
+        return delegate.refusedVerdicts();
+    }
+
+    /**
      * The store this guards.
      *
      * @return the delegate
