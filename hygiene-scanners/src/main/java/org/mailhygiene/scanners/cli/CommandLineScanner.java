@@ -508,11 +508,14 @@ public final class CommandLineScanner implements Scanner {
 
     private Verdict verdict(
             Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status, String meaning, long t0) {
-        Verdict.Builder v = Verdict.builder(name(), outcome).threats(List.copyOf(names));
+        // At most ThreatNames.MAX_COUNT names and attributions: an output of tens of thousands of names went whole into
+        // the verdict (and every header, log line and statistics key) until session 51
+        Verdict.Builder v = Verdict.builder(name(), outcome).threats(ThreatNames.kept(names));
         v.rule(new Rule("exit-" + status, OptionalDouble.empty(), meaning));
-        for (OutputParser.Hit h : hits) {
+        for (OutputParser.Hit h : hits.subList(0, Math.min(hits.size(), ThreatNames.MAX_COUNT))) {
             h.file().ifPresent(f -> v.rule(new Rule(h.name(), OptionalDouble.empty(), "in " + f)));
         }
+        ThreatNames.omitted(names.size(), hits.size()).ifPresent(v::rule);
         return v.elapsed(elapsed(t0)).build();
     }
 

@@ -31,6 +31,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.LockedDirectory;
+import org.mailhygiene.internal.ThreatNames;
 import org.mailhygiene.testkit.cli.FakeVascan;
 
 /** The adapter's machinery, against real processes: timeouts, output caps, process limits, file names, cleanup. */
@@ -261,6 +262,31 @@ class CommandLineScannerTest {
                 .hasSize(256 + "... (300009 characters)".length());
         assertThat(v.threats().get(1)).isEqualTo("Win.Test.EICAR_HDB-1");
         assertThat(v.rules()).allSatisfy(r -> assertThat(r.name().length()).isLessThan(300));
+        assertNothingLeft();
+    }
+
+    /**
+     * A scanner that names 5,000 threats (about 550 KB, within the 1 MiB output cap) put every one of them into the
+     * verdict, and as many rules: it keeps the first 100 names in their order, at most 100 attributions, and one rule
+     * says how many more there were. Still infected. Failed before session 51: 5,000 names.
+     */
+    @Test
+    void tensOfThousandsOfThreatNamesAreBoundedAndTheRestCounted() throws Exception {
+        Path many = Files.writeString(
+                root.resolve("many-clamdscan"),
+                "#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *) i=0; while [ $i -lt 5000 ]; do"
+                        + " echo \"$f: Win.Test.N$i FOUND\"; i=$((i+1)); done;; esac; done\nexit 1\n");
+        Verdict v = clamdscanScript(many).scan(TestMessages.text("hello"));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).hasSize(ThreatNames.MAX_COUNT).startsWith("Win.Test.N0", "Win.Test.N1");
+        assertThat(v.threats().get(99)).isEqualTo("Win.Test.N99");
+        assertThat(v.rules()).hasSizeLessThanOrEqualTo(ThreatNames.MAX_COUNT + 2);
+        assertThat(v.rules())
+                .filteredOn(r -> r.name().equals(ThreatNames.OMITTED_RULE))
+                .singleElement()
+                .satisfies(r -> assertThat(r.description())
+                        .isEqualTo("4900 more threat names not kept (5000 in all; a verdict keeps the first 100);"
+                                + " 4900 more findings not listed by file (5000 in all)"));
         assertNothingLeft();
     }
 
