@@ -59,6 +59,24 @@ public interface Scanner {
     }
 
     /**
+     * {@link #cacheIdentity()}, waiting up to {@code bound} for one that is being established now: a scanner whose
+     * identity comes from a check that runs in the background (the clamd scanner's first {@code VERSION} check) waits
+     * for that check, so that a node about to take mail can look its first messages up in a shared verdict store
+     * rather than scan them again. A scanner whose identity is empty for good, or for a reason no wait within the bound
+     * changes (its daemon does not answer, a signature reload settles), returns at once.
+     *
+     * <p>The default returns {@link #cacheIdentity()} without waiting: right for a scanner that knows its identity at
+     * once. Thread-safe as {@link #cacheIdentity()} is.
+     *
+     * @param bound the longest wait; zero or negative does not wait
+     * @return the cache identity, or empty when verdicts must not be cached now
+     * @throws InterruptedException if interrupted while waiting
+     */
+    default Optional<String> awaitCacheIdentity(java.time.Duration bound) throws InterruptedException {
+        return cacheIdentity();
+    }
+
+    /**
      * The identity under which this scanner's verdict on content arriving with {@code envelope} may be cached: the
      * same identity and the same content must give the same verdict. By default {@link #cacheIdentity()}, for
      * scanners whose verdicts depend on the content alone. A scanner that also reads the envelope adds what it reads

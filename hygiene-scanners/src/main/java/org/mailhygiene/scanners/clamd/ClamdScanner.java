@@ -902,6 +902,28 @@ public final class ClamdScanner implements Scanner {
         return text;
     }
 
+    /**
+     * {@link #cacheIdentity()}, waiting up to {@code bound} while a {@code VERSION} check runs (the call starts one
+     * when none has answered yet or the last has expired): a node waits for it before it takes mail, so that its first
+     * messages are looked up in the shared verdict store. Returns at once, empty, when no check runs (the last one did
+     * not get every instance's version, or a reload is settling), and empty when the check has not answered within the
+     * bound (it goes on in the background, as for {@link #cacheIdentity()}). Polls every 5 ms.
+     *
+     * @param bound the longest wait
+     * @return the identity, or empty when verdicts must not be cached now
+     * @throws InterruptedException if interrupted while waiting
+     */
+    @Override
+    public Optional<String> awaitCacheIdentity(Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, bound.toNanos());
+        Optional<String> id = cacheIdentity();
+        while (id.isEmpty() && versionCheckRunning.get() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+            id = cacheIdentity();
+        }
+        return id;
+    }
+
     /** The last identity built, for the version check and reload generation it was built from. */
     private record Identity(VersionCheck check, long generation, Optional<String> text) {}
 

@@ -235,36 +235,30 @@ public final class Node implements AutoCloseable {
     private final boolean reportConfigured;
 
     /**
-     * How long a reload waits, at most, for its new scanners to know their cache identity (see {@link #awaitCacheIdentities}): 2 s.
+     * How long a start or a reload waits, at most, for its scanners to know their cache identity (see
+     * {@link #awaitCacheIdentities}): 2 s.
      */
-    static final Duration RELOAD_IDENTITY_WAIT = Duration.ofSeconds(2);
+    static final Duration IDENTITY_WAIT = Duration.ofSeconds(2);
 
     /**
-     * Waits, up to {@code bound} in all, until each scanner of {@code next} whose namesake in {@code running} has a
-     * cache identity has one too. A reload builds new scanners, and a new clamd scanner's identity is empty (verdicts
-     * neither looked up nor stored) until its first {@code VERSION} check has answered in the background: the first
-     * message after a reload was scanned again although its verdict was in the shared store (found in session 50).
-     * Off the mail path (the running pipeline takes the mail meanwhile); a scanner that does not get one within the
-     * bound (its daemon is down) is left as it is, uncached until its check answers, as before.
+     * Waits, up to {@code bound} in all, for the cache identity of each scanner of {@code pipeline} that is being
+     * established now ({@link Scanner#awaitCacheIdentity}). A new clamd scanner's identity is empty (verdicts neither
+     * looked up in the shared store nor stored) until its first {@code VERSION} check has answered in the background:
+     * the first message after a reload (found in session 50) and the first messages after a start (session 51: about
+     * the first 20 ms of mail) were scanned again although their verdicts were in the shared store. A start waits
+     * before it takes mail, a reload before the new pipeline takes it (the running one takes it meanwhile). A scanner
+     * whose daemon does not answer within the bound is left as it is, uncached until its check answers, as before.
      */
-    private static void awaitCacheIdentities(ScanPipeline running, ScanPipeline next, Duration bound) {
-        java.util.Set<String> identified = new java.util.HashSet<>();
-        for (Scanner s : running.scanners()) {
-            if (s.cacheIdentity().isPresent()) {
-                identified.add(s.name());
-            }
-        }
+    private void awaitCacheIdentities(ScanPipeline pipeline, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
-        for (Scanner s : next.scanners()) {
-            // each call starts the scanner's check if none runs
-            while (identified.contains(s.name()) && s.cacheIdentity().isEmpty() && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+        try {
+            for (Scanner s : pipeline.scanners()) {
+                s.awaitCacheIdentity(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.debug("{}: a cache identity check failed", name, e); // the scanner stays uncached until it answers
         }
     }
 
@@ -489,7 +483,7 @@ public final class Node implements AutoCloseable {
             next.reportTo = reportConfigured ? reportTo : null;
             next.requireSettings();
             ScanPipeline pipeline = buildPipeline(next); // two scanners with one name fail here
-            awaitCacheIdentities(relay.pipeline(), pipeline, RELOAD_IDENTITY_WAIT);
+            awaitCacheIdentities(pipeline, IDENTITY_WAIT);
             try {
                 relay.reconfigureServer(next::applyServer);
             } catch (RuntimeException e) {
@@ -577,7 +571,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Recovers the spool, starts delivering and accepting SMTP connections, and starts flushing statistics.
+     * Recovers the spool, starts delivering and accepting SMTP connections, and starts flushing statistics. First it
+     * waits, at most 2 s, for the scanners' cache identities that are being established (a clamd scanner's first
+     * {@code VERSION} check), so that the first messages are looked up in a shared verdict store.
      *
      * @throws IOException if the spool cannot be read or the server cannot bind
      * @throws IllegalStateException if already started or closed
@@ -587,6 +583,7 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException(name + (closed ? " is closed" : " is already started"));
         }
         started = true;
+        awaitCacheIdentities(relay.pipeline(), IDENTITY_WAIT); // before the first message: see there
         pickUpIncoming(false); // before delivery starts: see Spool.pickUpIncoming
         recoverReleases();
         relay.start();
