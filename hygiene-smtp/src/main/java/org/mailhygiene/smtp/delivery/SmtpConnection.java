@@ -36,7 +36,8 @@ import org.mailhygiene.internal.VirtualThreads;
  * {@link SmtpConnectionPool} keeps it.
  *
  * <p>Used by one transaction at a time and not thread-safe, except {@link #park}, {@link #claim}, {@link #expire},
- * {@link #retire} and {@link #abort}, which the pool's idle timer and the write watchdog call from their thread.
+ * {@link #retireInBackground}, {@link #retire} and {@link #abort}, which the pool's idle timer (on the watchdog
+ * thread, handing the QUIT to a thread of its own) and the write watchdog call from their thread.
  */
 final class SmtpConnection {
     /**
