@@ -18,9 +18,8 @@ import org.mailhygiene.api.Verdict;
  * and interrupts pass through unchanged. Use it to assert how often and with what a pipeline called a real scanner
  * (for example that a verdict cache spared the second call).
  *
- * <p>{@link #name()}, {@link #health()}, both {@code cacheIdentity} methods and {@link #sharesCachedVerdicts()}
- * delegate
- * to the wrapped scanner.
+ * <p>{@link #name()}, {@link #health()}, both {@code cacheIdentity} methods, {@link #awaitCacheIdentity} and
+ * {@link #sharesCachedVerdicts()} delegate to the wrapped scanner.
  *
  * <p>Thread-safe when the wrapped scanner is; calls are recorded in the order they finish.
  */
@@ -147,6 +146,15 @@ public final class RecordingScanner implements Scanner {
     @Override
     public Optional<String> cacheIdentity(Envelope envelope) {
         return delegate.cacheIdentity(envelope);
+    }
+
+    /**
+     * The wrapped scanner's, so that a node starting with a wrapped clamd scanner waits for its identity as for the
+     * scanner itself (until session 51 the interface's default answered at once).
+     */
+    @Override
+    public Optional<String> awaitCacheIdentity(java.time.Duration bound) throws InterruptedException {
+        return delegate.awaitCacheIdentity(bound);
     }
 
     @Override

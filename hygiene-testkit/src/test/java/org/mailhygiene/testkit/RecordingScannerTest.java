@@ -91,6 +91,38 @@ class RecordingScannerTest {
         assertThat(rec.delegate()).isSameAs(inner);
     }
 
+    /** A node's start waits for a wrapped scanner's identity as for the scanner's own (session 51). */
+    @Test
+    void delegatesTheWaitForACacheIdentity() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Duration> asked =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        org.mailhygiene.api.Scanner waiting = new org.mailhygiene.api.Scanner() {
+            @Override
+            public String name() {
+                return "waiting";
+            }
+
+            @Override
+            public Verdict scan(Message message) {
+                return Verdict.clean("waiting", Duration.ZERO);
+            }
+
+            @Override
+            public org.mailhygiene.api.Health health() {
+                return org.mailhygiene.api.Health.up("up", Duration.ZERO);
+            }
+
+            @Override
+            public java.util.Optional<String> awaitCacheIdentity(Duration bound) {
+                asked.set(bound);
+                return java.util.Optional.of("after the wait");
+            }
+        };
+        assertThat(RecordingScanner.wrap(waiting).awaitCacheIdentity(Duration.ofSeconds(2)))
+                .hasValue("after the wait");
+        assertThat(asked.get()).isEqualTo(Duration.ofSeconds(2));
+    }
+
     @Test
     void lastCallBeforeAnyCallAndClear() throws Exception {
         RecordingScanner rec = RecordingScanner.wrap(ScriptedScanner.always(Reply.clean()));
