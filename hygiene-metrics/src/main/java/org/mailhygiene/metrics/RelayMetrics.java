@@ -50,7 +50,14 @@ import org.mailhygiene.smtp.topology.Node;
  *       shows after the reload that put it in use); negative once it has expired, NaN when the node offers no
  *       STARTTLS or is not {@linkplain #watch watched};
  *   <li>{@code hygiene.smtp.refusals} counter, tags {@code reason} (see {@link SessionListener#refused}) and
- *       {@code code}.
+ *       {@code code};
+ *   <li>{@code hygiene.shared.available} gauge: 1 while the shared state (Redis) answers, 0 while the node runs on
+ *       local state or shares nothing;
+ *   <li>{@code hygiene.shared.fallbacks} counter: shared-state calls that failed or were skipped while it was down;
+ *   <li>{@code hygiene.shared.outages} counter: times the shared state went from reachable to down;
+ *   <li>{@code hygiene.shared.verdict.hits} counter: local verdict-cache misses answered by another node's scan;
+ *   <li>{@code hygiene.shared.verdicts.refused} counter: verdicts read from the shared store and refused for a missing
+ *       or bad signature ({@code redis-verdict-key}), each a miss.
  * </ul>
  *
  * <p>Dispositions of scanned messages (rejected, tempfailed, quarantined) are {@link ScanMetrics}'
