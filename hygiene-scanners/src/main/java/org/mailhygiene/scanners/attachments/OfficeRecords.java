@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.attachments;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -15,7 +16,9 @@ import java.util.Optional;
  *       substream ([MS-XLS], Globals Substream), a BOF record ([MS-XLS] 2.4.21: type 0x0809, version 0x0600 for BIFF8,
  *       {@code dt} 0x0005 for the globals) then records of a 2-byte type and a 2-byte size each, up to 8,224 bytes of
  *       data ([MS-XLS], Record), ending with EOF (0x000A). A stream starts at a sector, so a globals BOF is looked for at
- *       every 64 bytes (the smaller, mini-stream sector) and the records after it are walked to that EOF. BoundSheet8
+ *       every 64 bytes (the smaller, mini-stream sector) and the records after it are walked to that EOF; a BOF met
+ *       while a walk is under way starts a walk of its own beside it (a BOF in a sector of no stream, whose record
+ *       claimed the real BOF's bytes, hid the real workbook's sheets until session 51). BoundSheet8
  *       records (0x0085, [MS-XLS] 2.4.28) name each sheet, its visibility ({@code hsState}: visible, hidden, very
  *       hidden) and type ({@code dt}: 0x01 a macro sheet, 0x06 a VBA module); Lbl records (0x0018, [MS-XLS] Lbl)
  *       name a workbook's names, built-in ones ({@code fBuiltin}) by a one-character index, 0x01 being
@@ -29,7 +32,9 @@ import java.util.Optional;
  *       decompressed.
  * </ul>
  *
- * <p>The walk is linear and keeps at most one record's data (8,224 bytes) and five macro sheets' descriptions. A walk whose stream ends before the globals'
+ * <p>The walk is linear: at most {@value #MAX_WALKS} walks at once, each keeping the first 525 bytes of one record
+ * (a sheet's or name's record up to its name), and five macro sheets' descriptions; a globals BOF met with four walks
+ * under way makes the file {@link #damaged()}. A walk whose stream ends before the globals'
  * EOF, or that meets a record longer than a record can be, is {@link #damaged()}: its sheets cannot all be known
  * (a stream whose sectors are not in order in the file reads so too). Older Excel formats (BIFF5, the {@code Book}
  * stream of Excel 5.0 and 95) are not walked. Not thread-safe: one reader.
@@ -50,6 +55,12 @@ final class OfficeRecords {
         0x1f, 0x00, (byte) 0xff, 0x03, 0x14, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x04, 0x0c, 0x00, 0x00, 0x00
     };
 
+    /** Walks under way at once at most; a globals BOF beyond them makes the file {@link #damaged()}. */
+    static final int MAX_WALKS = 4;
+
+    /** The bytes of a BoundSheet8 or Lbl record kept: enough for its name of up to 255 UTF-16 characters. */
+    private static final int KEPT = 15 + 2 * 255;
+
     private static final int BOUND_SHEET = 0x0085;
     private static final int LBL = 0x0018;
     private static final int EOF = 0x000a;
@@ -59,14 +70,13 @@ final class OfficeRecords {
 
     private long offset;
     private int bofMatched = -1;
-    private boolean walking;
-    private final byte[] header = new byte[4];
-    private int headerFilled;
-    private int skip;
-    private int recordType = -1;
-    private final byte[] data = new byte[MAX_RECORD];
-    private int dataLength;
-    private int dataFilled;
+
+    /** The walks under way, one for each globals BOF whose EOF has not come; at most {@link #MAX_WALKS}. */
+    private final Walk[] walks = new Walk[MAX_WALKS];
+
+    private int walkCount;
+
+    private int peakWalks;
     private long damagedAt = -1;
 
     /** Bytes of {@link #VBA_INFO} matched so far, then of the atom's data after it (12 more). */
@@ -86,19 +96,31 @@ final class OfficeRecords {
         if (!pptMacros) {
             vbaInfo(b);
         }
-        if (walking) {
-            walk(b);
-        } else {
-            if ((offset & 63) == 0) {
-                bofMatched = 0;
+        for (int i = 0; i < walkCount; ) {
+            Walk w = walks[i];
+            if (w.skip > 0) { // most bytes: a record's data skipped, here where the call costs nothing
+                w.skip--;
+                i++;
+            } else if (w.take(b)) {
+                i++;
+            } else {
+                walks[i] = walks[--walkCount]; // an ended walk's place goes to the last one
+                walks[walkCount] = null;
             }
-            if (bofMatched >= 0) {
-                bofMatched = b == GLOBALS_BOF[bofMatched] ? bofMatched + 1 : -1;
-                if (bofMatched == GLOBALS_BOF.length) {
-                    bofMatched = -1;
-                    walking = true;
-                    skip = 16 - 4; // the BOF's data left
-                    headerFilled = 0;
+        }
+        // a globals BOF inside a walk starts a walk too: a record of a BOF in a sector of no stream could claim it
+        if ((offset & 63) == 0) {
+            bofMatched = 0;
+        }
+        if (bofMatched >= 0) {
+            bofMatched = b == GLOBALS_BOF[bofMatched] ? bofMatched + 1 : -1;
+            if (bofMatched == GLOBALS_BOF.length) {
+                bofMatched = -1;
+                if (walkCount < MAX_WALKS) {
+                    walks[walkCount++] = new Walk();
+                    peakWalks = Math.max(peakWalks, walkCount);
+                } else {
+                    markDamaged();
                 }
             }
         }
@@ -126,61 +148,81 @@ final class OfficeRecords {
         }
     }
 
-    private void walk(byte b) {
-        if (skip > 0) {
-            skip--;
-            return;
-        }
-        if (recordType >= 0) {
-            data[dataFilled++] = b;
-            if (dataFilled == dataLength) {
-                record();
+    /**
+     * One walk of a workbook globals substream's records, from the byte after its BOF's first eight to its EOF: the
+     * data of a BoundSheet8 or Lbl record is kept (its first {@link #KEPT} bytes, which hold its name), every other
+     * record's is skipped.
+     */
+    private final class Walk {
+        private final byte[] header = new byte[4];
+        private int headerFilled;
+        private int skip = 16 - 4; // the BOF's data left
+        private int recordType = -1;
+        private byte[] data;
+        private int dataLength;
+        private int dataFilled;
+
+        /** Sees the file's next byte; false when the walk has ended (its EOF, or damaged). */
+        boolean take(byte b) {
+            if (skip > 0) {
+                skip--;
+                return true;
             }
-            return;
-        }
-        header[headerFilled++] = b;
-        if (headerFilled < header.length) {
-            return;
-        }
-        headerFilled = 0;
-        int type = header[0] & 0xff | (header[1] & 0xff) << 8;
-        int size = header[2] & 0xff | (header[3] & 0xff) << 8;
-        if (size > MAX_RECORD) {
-            damagedAt = damagedAt < 0 ? offset - 3 : damagedAt;
-            walking = false;
-        } else if (type == EOF) {
-            walking = false;
-        } else if (type == BOUND_SHEET || type == LBL) {
-            recordType = type;
-            dataLength = size;
-            dataFilled = 0;
-            if (size == 0) {
-                record();
+            if (recordType >= 0) {
+                if (dataFilled < KEPT) {
+                    data[dataFilled] = b;
+                }
+                if (++dataFilled == dataLength) {
+                    record(recordType, data, dataLength);
+                    recordType = -1;
+                }
+                return true;
             }
-        } else {
-            skip = size;
+            header[headerFilled++] = b;
+            if (headerFilled < header.length) {
+                return true;
+            }
+            headerFilled = 0;
+            int type = header[0] & 0xff | (header[1] & 0xff) << 8;
+            int size = header[2] & 0xff | (header[3] & 0xff) << 8;
+            if (size > MAX_RECORD) {
+                damagedAt = damagedAt < 0 ? offset - 3 : damagedAt;
+                return false;
+            } else if (type == EOF) {
+                return false;
+            } else if (type == BOUND_SHEET || type == LBL) {
+                if (size == 0) {
+                    record(type, new byte[0], 0);
+                } else {
+                    recordType = type;
+                    data = data == null ? new byte[KEPT] : data;
+                    dataLength = size;
+                    dataFilled = 0;
+                }
+            } else {
+                skip = size;
+            }
+            return true;
         }
     }
 
-    /** A whole BoundSheet8 or Lbl record's data. */
-    private void record() {
-        int type = recordType;
-        recordType = -1;
+    /** A whole BoundSheet8 or Lbl record's data ({@code data}, its first {@link #KEPT} bytes of {@code length}). */
+    private void record(int type, byte[] data, int length) {
         if (type == BOUND_SHEET) {
-            boundSheet();
+            boundSheet(data, length);
         } else {
-            lbl();
+            lbl(data, length);
         }
     }
 
     /** [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName ([MS-XLS] ShortXLUnicodeString). */
-    private void boundSheet() {
+    private void boundSheet(byte[] data, int dataLength) {
         if (dataLength < 8) {
             markDamaged();
             return;
         }
         int dt = data[5] & 0xff;
-        Optional<String> name = string(data[6] & 0xff, 7);
+        Optional<String> name = string(data, dataLength, data[6] & 0xff, 7);
         if (name.isEmpty()) {
             markDamaged();
         }
@@ -202,13 +244,13 @@ final class OfficeRecords {
      * [MS-XLS] Lbl: flags (2, {@code fBuiltin} 0x0020), chKey (1), cch (1), cce (2), reserved (2), itab (2),
      * reserved (4), then the name ([MS-XLS] XLUnicodeStringNoCch: fHighByte, then cch characters).
      */
-    private void lbl() {
+    private void lbl(byte[] data, int dataLength) {
         if (dataLength < 15) {
             markDamaged();
             return;
         }
         boolean builtin = (data[0] & 0x20) != 0;
-        Optional<String> name = string(data[3] & 0xff, 14);
+        Optional<String> name = string(data, dataLength, data[3] & 0xff, 14);
         if (name.isEmpty()) {
             markDamaged();
         } else if (builtin
@@ -222,7 +264,7 @@ final class OfficeRecords {
      * The string of {@code cch} characters whose {@code fHighByte} byte is at {@code at} (its characters after it: one
      * byte each, Latin-1, or UTF-16LE when its low bit is set), or empty when the record ends before it does.
      */
-    private Optional<String> string(int cch, int at) {
+    private static Optional<String> string(byte[] data, int dataLength, int cch, int at) {
         boolean wide = (data[at] & 1) != 0;
         int bytes = wide ? 2 * cch : cch;
         if (at + 1 + bytes > dataLength) {
@@ -241,8 +283,9 @@ final class OfficeRecords {
 
     /** Says the file has ended: a walk still under way was cut short. */
     void end() {
-        if (walking) {
-            walking = false;
+        if (walkCount > 0) {
+            Arrays.fill(walks, null);
+            walkCount = 0;
             markDamaged();
         }
     }
@@ -269,6 +312,11 @@ final class OfficeRecords {
     /** How many sheet descriptions are held: at most five, whatever the number of macro sheets (the rest counted). */
     int sheetsHeld() {
         return macroSheets.size();
+    }
+
+    /** The most walks that were under way at once: at most {@link #MAX_WALKS}. */
+    int walksHeld() {
+        return peakWalks;
     }
 
     /**

@@ -43,6 +43,45 @@ class OfficeRecordsTest {
     }
 
     /**
+     * A globals BOF in a sector that belongs to no stream (or to another stream), whose next record claims the bytes of
+     * the real workbook's BOF and macro sheet, hid the macro sheet: the walk it started read on, in step with the real
+     * records after the claimed ones, to the real EOF, and the real BOF, inside that walk, started none. Every globals
+     * BOF at a 64-byte boundary starts a walk of its own now.
+     */
+    @Test
+    void aGlobalsBofInsideAnotherWalkStartsAWalkOfItsOwn() {
+        byte[] real = globalsWithMacroSheet();
+        byte[] decoy = new byte[64];
+        System.arraycopy(new byte[] {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00}, 0, decoy, 0, 8);
+        int claimed = (64 - 24) + 38; // the rest of the decoy's 64 bytes, the real BOF and the macro sheet's record
+        System.arraycopy(new byte[] {(byte) 0xe1, 0x00, (byte) claimed, 0x00}, 0, decoy, 20, 4);
+        OfficeRecords r = new OfficeRecords();
+        feed(r, decoy);
+        feed(r, real);
+        r.end();
+        assertThat(r.macros()).hasValue("Excel 4.0 macro sheet 'Macro1' (very hidden)");
+        assertThat(r.damaged()).isEmpty();
+    }
+
+    /**
+     * Globals BOFs one inside another's record, more than are walked at once, are a workbook that cannot be read: not
+     * clean, and the work stays bounded.
+     */
+    @Test
+    void moreNestedWalksThanAreKeptIsDamaged() {
+        OfficeRecords r = new OfficeRecords();
+        for (int i = 0; i < 1000; i++) {
+            byte[] decoy = new byte[64];
+            System.arraycopy(new byte[] {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00}, 0, decoy, 0, 8);
+            System.arraycopy(new byte[] {(byte) 0xe1, 0x00, 0x00, 0x20}, 0, decoy, 20, 4); // 8,192 bytes of data
+            feed(r, decoy);
+        }
+        r.end();
+        assertThat(r.damaged()).isPresent();
+        assertThat(r.walksHeld()).isLessThanOrEqualTo(OfficeRecords.MAX_WALKS);
+    }
+
+    /**
      * A workbook of 200,000 macro sheets (3.6 MB of records) names five and counts the rest: it held a description of
      * every one (about 60 bytes each) until the scan ended, growing with the file.
      */
