@@ -158,6 +158,29 @@ class BinaryOfficeMacroTest {
                 .endsWith("(Excel 4.0 macro sheet 'Macro1' (very hidden))");
     }
 
+    /**
+     * A sector before the workbook (free, or another stream's: the walk reads the file's order, not its allocation
+     * table; here the stream's first) holding a globals BOF whose next record claims the rest of the sector, the real
+     * BOF and the macro sheet's record: the walk of the decoy read on in step with the real records to their EOF, and
+     * the file was clean until session 51.
+     */
+    @Test
+    void aDecoyBofBeforeTheWorkbookHidesNoMacroSheet() throws Exception {
+        byte[] real = workbook(sheet("Macro1", 2, 1, false), sheet("Sheet1", 0, 0, false));
+        byte[] claimed = sheet("Macro1", 2, 1, false);
+        byte[] decoy = new byte[512];
+        System.arraycopy(real, 0, decoy, 0, 20); // a globals BOF
+        int size = (512 - 24) + 20 + 6 + claimed.length; // to the real macro sheet's record's end
+        System.arraycopy(record(0x00e1, new byte[0]), 0, decoy, 20, 4);
+        decoy[22] = (byte) size;
+        decoy[23] = (byte) (size >> 8);
+        byte[] stream = new byte[512 + real.length];
+        System.arraycopy(decoy, 0, stream, 0, 512);
+        System.arraycopy(real, 0, stream, 512, real.length);
+        assertThat(description(scan("invoice.xls", XLS, xls(stream))))
+                .endsWith("(Excel 4.0 macro sheet 'Macro1' (very hidden))");
+    }
+
     @Test
     void manySheetsAreCountedAndTheirNamesKeptReadable() throws Exception {
         byte[][] sheets = new byte[8][];
