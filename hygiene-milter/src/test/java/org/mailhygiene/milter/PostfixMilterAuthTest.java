@@ -110,4 +110,38 @@ class PostfixMilterAuthTest {
                 .contains("policy reject not applied: the client 127.0.0.1 is exempt)")
                 .doesNotContain("dis=reject");
     }
+
+    /**
+     * The From domain's DMARC policy lookup answers SERVFAIL and the scanner defers: Postfix gives the client the
+     * milter's {@code 451 4.7.0} and delivers nothing (checked at the milter alone by {@code MilterAuthTest}).
+     */
+    @Test
+    void aDeferredDmarcTemperrorIsPostfixs451(FakeDnsServer dns) throws Exception {
+        RealBinaries.require("postfix", "postfix");
+        RealBinaries.require("swaks", "swaks");
+        dns.txt("sender.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        dns.fault("_dmarc.sender.example", FakeDnsServer.Fault.SERVFAIL);
+        byte[] msg = ("From: Alice <alice@sender.example>\r\n"
+                        + "To: user@example.test\r\n"
+                        + "Subject: policy unknown\r\n"
+                        + "\r\n"
+                        + "Hello.\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
+                ScanPipeline pipeline = ScanPipeline.builder()
+                        .scanner(auth(dns).deferOnDmarcTemperror(true).build())
+                        .build();
+                MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
+            milter.start();
+            try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
+                    sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
+                Swaks.Result r =
+                        Swaks.send(postfix.ports().get(0), "alice@sender.example", "user@example.test", msg, tmp);
+                assertThat(r.finalReply())
+                        .as(r.transcript() + postfix.log())
+                        .startsWith("451 4.7.0 Sender domain's DMARC policy could not be looked up");
+                assertThat(sink.messages()).isEmpty();
+            }
+        }
+    }
 }
