@@ -362,7 +362,7 @@ public final class AttachmentPolicy {
      * Whether an Office document carrying macros is flagged as suspicious
      * ({@link AttachmentPolicyScanner#OFFICE_MACRO}): a binary Word or Excel file (OLE2) holding a VBA project, a
      * binary Excel file (BIFF8) listing an Excel 4.0 macro sheet or a VBA module sheet or naming an {@code Auto_Open}
-     * macro, a binary PowerPoint file whose VBA information says its project holds macros, an Office Open XML file
+     * macro, or holding a macro sheet's records (its BOF, wherever it is), a binary PowerPoint file whose VBA information says its project holds macros, an Office Open XML file
      * holding a VBA project ({@code vbaProject.bin}) or Excel 4.0 macro sheets, an OpenDocument file holding Basic
      * modules or scripts; at any depth, in archives too. A binary Excel file whose sheet list cannot be read to its
      * end is {@link AttachmentPolicyScanner#NOT_INSPECTED}. Off by default: macro-enabled documents are ordinary in

@@ -192,7 +192,7 @@ public final class AttachmentPolicyScanner implements Scanner {
      * {@code ARCHIVE_BROKEN};
      * 23 since a globals BOF met inside another walk's records starts a walk of its
      * own (a BOF in a sector of no stream could hide the real workbook's macro sheets), and more than four at once are
-     * {@code NOT_INSPECTED}.
+     * {@code NOT_INSPECTED}; 23 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is.
      */
     static final int VERSION = 23;
 

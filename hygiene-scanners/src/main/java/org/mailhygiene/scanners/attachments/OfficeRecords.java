@@ -23,7 +23,10 @@ import java.util.Optional;
  *       hidden) and type ({@code dt}: 0x01 a macro sheet, 0x06 a VBA module); Lbl records (0x0018, [MS-XLS] Lbl)
  *       name a workbook's names, built-in ones ({@code fBuiltin}) by a one-character index, 0x01 being
  *       {@code Auto_Open} (the built-in names of [MS-XLS] Lbl and DConBin), the macro Excel runs on opening; a name a user gave
- *       that starts with {@code Auto_Open} runs so too.
+ *       that starts with {@code Auto_Open} runs so too. A macro sheet's own substream, which holds its formulas,
+ *       starts with a BOF of {@code dt} 0x0040: those eight bytes are looked for at every offset, so a macro sheet
+ *       whose entry in the sheet list the walk did not read (a workbook stream whose sectors are out of order in the
+ *       file, read up to a decoy EOF, was clean until session 51) is found by its records.
  *   <li>A binary PowerPoint file's VBA project: its {@code PowerPoint Document} stream holds a VBAInfoAtom
  *       in a VBAInfoContainer ([MS-PPT] 2.4.10, its VBAInfoAtom 2.4.11: the atom's {@code persistIdRef}, {@code fHasMacros} and
  *       {@code version} after their record headers) that points at the project, a compound file stored
@@ -61,6 +64,12 @@ final class OfficeRecords {
     /** The bytes of a BoundSheet8 or Lbl record kept: enough for its name of up to 255 UTF-16 characters. */
     private static final int KEPT = 15 + 2 * 255;
 
+    /**
+     * The BOF record header and first data bytes of a BIFF8 macro sheet substream ([MS-XLS] 2.4.21: {@code dt} 0x0040),
+     * which holds an Excel 4.0 macro sheet's formulas wherever its sheet list is.
+     */
+    private static final byte[] MACRO_SHEET_BOF = {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x40, 0x00};
+
     private static final int BOUND_SHEET = 0x0085;
     private static final int LBL = 0x0018;
     private static final int EOF = 0x000a;
@@ -88,6 +97,11 @@ final class OfficeRecords {
     private final List<String> macroSheets = new ArrayList<>();
 
     private long macroSheetCount;
+
+    /** Bytes of {@link #MACRO_SHEET_BOF} matched so far. */
+    private int macroBofMatched;
+
+    private boolean macroSheetBof;
     private boolean autoOpen;
     private boolean pptMacros;
 
@@ -95,6 +109,11 @@ final class OfficeRecords {
     void take(byte b) {
         if (!pptMacros) {
             vbaInfo(b);
+        }
+        if (!macroSheetBof) {
+            // its first byte, 0x09, is in it once: a mismatch starts again there
+            macroBofMatched = b == MACRO_SHEET_BOF[macroBofMatched] ? macroBofMatched + 1 : b == 0x09 ? 1 : 0;
+            macroSheetBof = macroBofMatched == MACRO_SHEET_BOF.length;
         }
         for (int i = 0; i < walkCount; ) {
             Walk w = walks[i];
@@ -292,7 +311,8 @@ final class OfficeRecords {
 
     /**
      * What the records say of macros other than a VBA project's stream: the macro sheets ({@code Excel 4.0 macro sheet
-     * 'Macro1' (very hidden)}), an {@code Auto_Open} name, a PowerPoint VBA project; empty when nothing.
+     * 'Macro1' (very hidden)}; {@code an Excel 4.0 macro sheet's records} when only a macro sheet's BOF was seen), an
+     * {@code Auto_Open} name, a PowerPoint VBA project; empty when nothing.
      */
     Optional<String> macros() {
         List<String> what = new ArrayList<>();
@@ -302,6 +322,8 @@ final class OfficeRecords {
         if (macroSheetCount > 0) {
             String sheets = String.join(", ", macroSheets);
             what.add(macroSheetCount > LISTED ? sheets + " and " + (macroSheetCount - LISTED) + " more" : sheets);
+        } else if (macroSheetBof) {
+            what.add("an Excel 4.0 macro sheet's records");
         }
         if (autoOpen) {
             what.add("an Auto_Open name");

@@ -181,6 +181,33 @@ class BinaryOfficeMacroTest {
                 .endsWith("(Excel 4.0 macro sheet 'Macro1' (very hidden))");
     }
 
+    /**
+     * A workbook stream whose sectors are out of order in the file (the allocation table, which Excel follows, chains
+     * them; the walk reads the file's order): the sector holding the sheet list and the macro sheet's substream first,
+     * then the stream's first sector, the globals' BOF and records filling it, then a free sector starting with an EOF.
+     * The walk read the BOF's sector and the decoy EOF, and the file was clean until session 51; the macro sheet's own
+     * BOF ({@code dt} 0x0040) names it now.
+     */
+    @Test
+    void aMacroSheetsSubstreamIsFoundWhereTheSheetListWasNotRead() throws Exception {
+        ByteArrayOutputStream listAndSheet = new ByteArrayOutputStream();
+        listAndSheet.writeBytes(sheet("Macro1", 2, 1, false));
+        listAndSheet.writeBytes(record(0x000a, new byte[0]));
+        byte[] macroBof = new byte[16];
+        macroBof[1] = 0x06;
+        macroBof[2] = 0x40;
+        listAndSheet.writeBytes(record(0x0809, macroBof));
+        listAndSheet.writeBytes(record(0x000a, new byte[0]));
+        byte[] first = Arrays.copyOf(workbook(), 512);
+        byte[] filler = record(0x00e1, new byte[512 - 20 - 6 - 4]); // after the BOF and CODEPAGE, to the sector's end
+        System.arraycopy(filler, 0, first, 26, filler.length);
+        byte[] stream = new byte[4096];
+        System.arraycopy(listAndSheet.toByteArray(), 0, stream, 0, listAndSheet.size());
+        System.arraycopy(first, 0, stream, 512, 512);
+        System.arraycopy(record(0x000a, new byte[0]), 0, stream, 1024, 4); // the decoy EOF
+        assertThat(description(scan("invoice.xls", XLS, xls(stream)))).endsWith("(an Excel 4.0 macro sheet's records)");
+    }
+
     @Test
     void manySheetsAreCountedAndTheirNamesKeptReadable() throws Exception {
         byte[][] sheets = new byte[8][];

@@ -82,6 +82,30 @@ class OfficeRecordsTest {
     }
 
     /**
+     * A macro sheet's substream BOF ({@code dt} 0x0040) at any offset is a macro sheet, once, and not when its sheet
+     * list already named it.
+     */
+    @Test
+    void aMacroSheetBofAnywhereIsAMacroSheet() {
+        byte[] macroBof = {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x40, 0x00};
+        OfficeRecords r = new OfficeRecords();
+        feed(r, new byte[] {0x09, 0x09, 0x08, 0x10}); // a partial match starts again at its 0x09
+        feed(r, macroBof);
+        feed(r, macroBof);
+        r.end();
+        assertThat(r.macros()).hasValue("an Excel 4.0 macro sheet's records");
+        OfficeRecords listed = new OfficeRecords();
+        feed(listed, globalsWithMacroSheet());
+        feed(listed, macroBof);
+        listed.end();
+        assertThat(listed.macros()).hasValue("Excel 4.0 macro sheet 'Macro1' (very hidden)");
+        OfficeRecords worksheet = new OfficeRecords();
+        feed(worksheet, new byte[] {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x10, 0x00});
+        worksheet.end();
+        assertThat(worksheet.macros()).isEmpty();
+    }
+
+    /**
      * A workbook of 200,000 macro sheets (3.6 MB of records) names five and counts the rest: it held a description of
      * every one (about 60 bytes each) until the scan ended, growing with the file.
      */
