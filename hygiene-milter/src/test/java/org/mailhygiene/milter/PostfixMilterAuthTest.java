@@ -31,13 +31,16 @@ class PostfixMilterAuthTest {
     @TempDir
     Path tmp;
 
+    /** What a test checks after swaks sent its message through the private Postfix. */
+    private interface AfterSend {
+        void check(Swaks.Result reply, PrivatePostfix postfix, SmtpSink sink) throws Exception;
+    }
+
     /**
      * Sends {@code msg} from {@code from} through a private Postfix whose {@code smtpd_milters} is our milter with
-     * {@code auth} alone; asserts that Postfix accepted it.
-     *
-     * @return the one message the next hop received
+     * {@code auth} alone, and hands swaks's result, the Postfix and the next hop to {@code check}.
      */
-    private String throughPostfix(AuthScanner auth, String from, byte[] msg) throws Exception {
+    private void viaPostfix(AuthScanner auth, String from, byte[] msg, AfterSend check) throws Exception {
         RealBinaries.require("postfix", "postfix");
         RealBinaries.require("swaks", "swaks");
         try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
@@ -46,13 +49,26 @@ class PostfixMilterAuthTest {
             milter.start();
             try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
                     sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
-                Swaks.Result r = Swaks.send(postfix.ports().get(0), from, "user@example.test", msg, tmp);
-                assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
-                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
-                assertThat(got).as(postfix.log()).hasSize(1);
-                return got.get(0).text();
+                check.check(Swaks.send(postfix.ports().get(0), from, "user@example.test", msg, tmp), postfix, sink);
             }
         }
+    }
+
+    /**
+     * Sends {@code msg} from {@code from} through a private Postfix whose {@code smtpd_milters} is our milter with
+     * {@code auth} alone; asserts that Postfix accepted it.
+     *
+     * @return the one message the next hop received
+     */
+    private String throughPostfix(AuthScanner auth, String from, byte[] msg) throws Exception {
+        String[] delivered = new String[1];
+        viaPostfix(auth, from, msg, (r, postfix, sink) -> {
+            assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
+            List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
+            assertThat(got).as(postfix.log()).hasSize(1);
+            delivered[0] = got.get(0).text();
+        });
+        return delivered[0];
     }
 
     private static AuthScanner.Builder auth(FakeDnsServer dns) {
@@ -117,8 +133,6 @@ class PostfixMilterAuthTest {
      */
     @Test
     void aDeferredDmarcTemperrorIsPostfixs451(FakeDnsServer dns) throws Exception {
-        RealBinaries.require("postfix", "postfix");
-        RealBinaries.require("swaks", "swaks");
         dns.txt("sender.example", "v=spf1 ip4:127.0.0.0/8 -all");
         dns.fault("_dmarc.sender.example", FakeDnsServer.Fault.SERVFAIL);
         byte[] msg = ("From: Alice <alice@sender.example>\r\n"
@@ -127,21 +141,11 @@ class PostfixMilterAuthTest {
                         + "\r\n"
                         + "Hello.\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
-        try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
-                ScanPipeline pipeline = ScanPipeline.builder()
-                        .scanner(auth(dns).deferOnDmarcTemperror(true).build())
-                        .build();
-                MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
-            milter.start();
-            try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
-                    sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
-                Swaks.Result r =
-                        Swaks.send(postfix.ports().get(0), "alice@sender.example", "user@example.test", msg, tmp);
-                assertThat(r.finalReply())
-                        .as(r.transcript() + postfix.log())
-                        .startsWith("451 4.7.0 Sender domain's DMARC policy could not be looked up");
-                assertThat(sink.messages()).isEmpty();
-            }
-        }
+        viaPostfix(auth(dns).deferOnDmarcTemperror(true).build(), "alice@sender.example", msg, (r, postfix, sink) -> {
+            assertThat(r.finalReply())
+                    .as(r.transcript() + postfix.log())
+                    .startsWith("451 4.7.0 Sender domain's DMARC policy could not be looked up");
+            assertThat(sink.messages()).isEmpty();
+        });
     }
 }
