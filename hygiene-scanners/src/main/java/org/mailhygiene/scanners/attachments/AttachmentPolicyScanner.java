@@ -189,12 +189,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * pax headers are not counted as entries (a pax tar of 600 files with long names counted 1,200 and was
      * {@code ARCHIVE_LIMIT} under the default limit of 1,000; that change came without a version of its own), and a
      * deflated zip entry with a ZIP64 data descriptor (Python's zipfile writing to a stream) is read, no longer
-     * {@code ARCHIVE_BROKEN};
-     * 23 since a globals BOF met inside another walk's records starts a walk of its
-     * own (a BOF in a sector of no stream could hide the real workbook's macro sheets), and more than four at once are
-     * {@code NOT_INSPECTED}; 23 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is.
+     * {@code ARCHIVE_BROKEN}; 23 since a globals BOF met inside another walk's records starts a walk of its own (a BOF
+     * in a sector of no stream could hide the real workbook's macro sheets), and more than four at once are
+     * {@code NOT_INSPECTED}; 24 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is.
      */
-    static final int VERSION = 23;
+    static final int VERSION = 24;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
