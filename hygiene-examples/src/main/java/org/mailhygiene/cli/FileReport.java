@@ -15,6 +15,7 @@ import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.internal.LogText;
+import org.mailhygiene.internal.ThreatNames;
 
 /**
  * What {@code hygiene scan} found in one file, and how it is printed: as text lines or as one JSON object.
@@ -89,6 +90,25 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
             from = tab + 1;
         }
         return b.append(LogText.printable(line.substring(from))).toString();
+    }
+
+    /**
+     * Notes for the error stream that the text lines leave out: a scanner that reported more threat names than a verdict
+     * keeps ({@link ThreatNames#MAX_COUNT}) has its kept names printed as {@code FOUND} lines, and this says how many
+     * more there were ({@code FILE: note: SCANNER: 12345 more threat names not kept (...)}), so a reader of the plain
+     * output is not left to think the list complete. {@code --json} carries the same text as a rule.
+     */
+    List<String> notes() {
+        List<String> notes = new ArrayList<>();
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v && v.outcome() == Outcome.INFECTED) {
+                v.rules().stream()
+                        .filter(rule -> rule.name().equals(ThreatNames.OMITTED_RULE))
+                        .forEach(rule ->
+                                notes.add(printable(file + ": note: " + v.scanner() + ": " + rule.description())));
+            }
+        }
+        return notes;
     }
 
     private List<String> rawLines() {

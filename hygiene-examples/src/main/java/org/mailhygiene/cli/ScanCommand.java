@@ -132,7 +132,8 @@ public final class ScanCommand implements Command {
         sb.append("usage: hygiene scan SCANNER... [--json] FILE...\n\n");
         sb.append("Scans each FILE, a message as stored on disk (.eml), and prints per file\n");
         sb.append("  FILE: OK                             nothing found\n");
-        sb.append("  FILE: NAME FOUND                     a virus (one line per virus)\n");
+        sb.append(
+                "  FILE: NAME FOUND                     a virus (one line per virus; beyond 100, a note on stderr)\n");
         sb.append("  FILE: SPAM score/threshold [rules]   spam\n");
         sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
         sb.append("  FILE: SUSPICIOUS THREAT [rules]      one that names a threat (Backscatter)\n");
@@ -732,6 +733,7 @@ public final class ScanCommand implements Command {
             io.out().println(report.json());
         } else {
             report.lines().forEach(io.out()::println);
+            report.notes().forEach(io.err()::println);
         }
         return report.status();
     }

@@ -90,4 +90,26 @@ class CommandLineScannerOptionsTest {
         assertThat(missing.err()).contains("is not an executable file");
         assertThat(Run.main("scan", "--help").out()).contains("--vexira PATH").contains("--command PROFILE[:PATH]");
     }
+
+    /**
+     * A scanner that names 300 threats: the plain output prints the 100 a verdict keeps and says on the error stream
+     * how many more there were (before session 52 the 100 lines were all, with no hint that the list was cut; only
+     * {@code --json} carried the rule).
+     */
+    @Test
+    void aCutListOfThreatNamesSaysSoOnTheErrorStream() throws IOException {
+        Path many = Files.writeString(
+                dir.resolve("many-clamdscan"),
+                "#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *) i=0; while [ $i -lt 300 ]; do"
+                        + " echo \"$f: Win.Test.N$i FOUND\"; i=$((i+1)); done;; esac; done\nexit 1\n");
+        assertThat(many.toFile().setExecutable(true)).isTrue();
+        Run r = Run.main("scan", "--command", "clamdscan:" + many, eicar.toString());
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.outLines()).hasSize(100).startsWith(eicar + ": Win.Test.N0 FOUND");
+        assertThat(r.err())
+                .contains(eicar + ": note: clamdscan: 200 more threat names not kept (300 in all; a verdict keeps"
+                        + " the first 100)");
+        Run one = Run.main("scan", "--command", "clamdscan:" + many, "--json", eicar.toString());
+        assertThat(one.err()).doesNotContain("note:");
+    }
 }
