@@ -247,18 +247,21 @@ public final class Node implements AutoCloseable {
      * the first message after a reload (found in session 50) and the first messages after a start (session 51: about
      * the first 20 ms of mail) were scanned again although their verdicts were in the shared store. A start waits
      * before it takes mail, a reload before the new pipeline takes it (the running one takes it meanwhile). A scanner
-     * whose daemon does not answer within the bound is left as it is, uncached until its check answers, as before.
+     * whose daemon does not answer within the bound, or whose check throws, is left as it is, uncached until its
+     * check answers, and the others are still waited for.
      */
     private void awaitCacheIdentities(ScanPipeline pipeline, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
-        try {
-            for (Scanner s : pipeline.scanners()) {
+        for (Scanner s : pipeline.scanners()) {
+            try {
                 s.awaitCacheIdentity(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // this scanner stays uncached until it answers; the others are still waited for
+                LOG.debug("{}: scanner {}'s cache identity check failed", name, s.name(), e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.debug("{}: a cache identity check failed", name, e); // the scanner stays uncached until it answers
         }
     }
 
