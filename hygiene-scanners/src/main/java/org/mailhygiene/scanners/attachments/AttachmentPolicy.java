@@ -361,14 +361,15 @@ public final class AttachmentPolicy {
     /**
      * Whether an Office document carrying macros is flagged as suspicious
      * ({@link AttachmentPolicyScanner#OFFICE_MACRO}): a binary Word or Excel file (OLE2) holding a VBA project, a
-     * binary Excel file (BIFF8) listing an Excel 4.0 macro sheet or a VBA module sheet or naming an {@code Auto_Open}
+     * binary Excel file (BIFF8, or BIFF5 of Excel 5.0 and 95) listing an Excel 4.0 macro sheet or a VBA module sheet or naming an {@code Auto_Open}
      * macro, or holding a macro sheet's records (its BOF, wherever it is), a binary PowerPoint file whose VBA information says its project holds macros, an Office Open XML file
      * holding a VBA project ({@code vbaProject.bin}) or Excel 4.0 macro sheets, an OpenDocument file holding Basic
-     * modules or scripts; at any depth, in archives too. A binary Excel file whose sheet list cannot be read to its
-     * end is {@link AttachmentPolicyScanner#NOT_INSPECTED}. Off by default: macro-enabled documents are ordinary in
+     * modules or scripts; at any depth, in archives too. The binary files are read by their allocation tables (their
+     * bytes kept meanwhile: 4 MiB in heap, the rest in a private temporary file); one whose tables cannot be followed,
+     * or a binary Excel file whose sheet list cannot be read to its end, is
+     * {@link AttachmentPolicyScanner#NOT_INSPECTED}. Off by default: macro-enabled documents are ordinary in
      * many businesses (Microsoft's default attachment filter lets them through); a site that does not use them turns
-     * it on. Not found: macros in an Excel 5.0/95 (BIFF5) workbook, in a Word 2003 XML or MHTML file, or behind
-     * encryption.
+     * it on. Not found: macros in a Word 2003 XML or MHTML file, or behind encryption.
      *
      * @return the setting, default {@code false}
      */

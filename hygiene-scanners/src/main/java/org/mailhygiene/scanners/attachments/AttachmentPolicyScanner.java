@@ -80,8 +80,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       project, a binary Excel file listing Excel 4.0 macro sheets or naming an {@code Auto_Open} macro, a binary
  *       PowerPoint file whose VBA project holds macros, an Office Open XML file holding a VBA project or Excel 4.0
  *       macro sheets, an OpenDocument file holding Basic modules or scripts
- *       ({@link AttachmentPolicy#officeMacroCheck()}; a binary Excel file whose sheet list cannot be read to its end is
- *       {@value #NOT_INSPECTED} then);
+ *       ({@link AttachmentPolicy#officeMacroCheck()}; a compound file whose allocation tables cannot be followed, and
+ *       a binary Excel file whose sheet list cannot be read to its end, are {@value #NOT_INSPECTED} then);
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
  *       opaque S/MIME signatures, one inside three others, or a part that starts as a signature but cannot be read,
  *       among them), so part of the message was not inspected.
@@ -191,9 +191,12 @@ public final class AttachmentPolicyScanner implements Scanner {
      * deflated zip entry with a ZIP64 data descriptor (Python's zipfile writing to a stream) is read, no longer
      * {@code ARCHIVE_BROKEN}; 23 since a globals BOF met inside another walk's records starts a walk of its own (a BOF
      * in a sector of no stream could hide the real workbook's macro sheets), and more than four at once are
-     * {@code NOT_INSPECTED}; 24 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is.
+     * {@code NOT_INSPECTED}; 24 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is; 25
+     * since a compound file is read by its allocation tables with the macro check on (a workbook stream's records in
+     * its chain's order, in the mini stream too; a file whose tables cannot be followed is {@code NOT_INSPECTED}), and
+     * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open} is {@code OFFICE_MACRO}.
      */
-    static final int VERSION = 24;
+    static final int VERSION = 25;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -195,6 +195,7 @@ final class Inspection {
             try {
                 uuencoded(location, watch == null ? text : watch, budget);
             } catch (IOException | RuntimeException e) {
+                discard(watch, e);
                 if (ooxmlMismatch != null) {
                     add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
                 }
@@ -224,7 +225,12 @@ final class Inspection {
                 // a compound file whose header's unused slots spell a tar header is both: a macro document so made
                 // came out clean, its tar's one entry the rest of it
                 CompoundWatch watch = watchCompound(trueType, null, whole);
-                tar(location, watch == null ? whole : watch, depth + 1, budget);
+                try {
+                    tar(location, watch == null ? whole : watch, depth + 1, budget);
+                } catch (IOException | RuntimeException e) {
+                    discard(watch, e);
+                    throw e;
+                }
                 compound(location, watch, null);
             } else if (tnef) {
                 tnef(location, whole, depth + 1, budget);
@@ -264,44 +270,66 @@ final class Inspection {
      */
     private CompoundWatch watchCompound(String trueType, String ooxmlMismatch, InputStream whole) {
         return TrueTypes.isA(trueType, OLE2) && (policy.officeMacroCheck() || ooxmlMismatch != null)
-                ? new CompoundWatch(whole)
+                ? new CompoundWatch(whole, policy.officeMacroCheck())
                 : null;
     }
 
     /**
      * Reads what is left of a watched compound file, then: named or declared Office Open XML, it is a
      * password-protected document when it holds an encrypted package (content that cannot be checked, as an encrypted
-     * zip entry), else a type mismatch; with the macro check on, a VBA project in it is {@code OFFICE_MACRO}.
+     * zip entry), else a type mismatch; with the macro check on, a VBA project, Excel 4.0 macro sheets or a PowerPoint
+     * VBA project in it are {@code OFFICE_MACRO} (as its streams read along their chains say; when they say nothing,
+     * as its bytes in the file's order say), and a file whose tables cannot be followed, or a workbook whose sheet list
+     * cannot be read to its end, is {@code NOT_INSPECTED} unless macros were found. The kept bytes are let go.
      */
     private void compound(String location, CompoundWatch watch, String ooxmlMismatch) throws IOException {
         if (watch == null) {
             return;
         }
-        while (watch.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-            // each record is looked at as it passes
+        try (Spool spool = watch.spool) {
+            while (watch.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                // each record is looked at as it passes
+            }
+            if (ooxmlMismatch != null && !watch.encryptedPackage) {
+                add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
+            } else if (ooxmlMismatch != null) {
+                encrypted(location, "password-protected Office document", "not inspected");
+            }
+            if (spool == null) {
+                return; // the macro check is off
+            }
+            watch.records.end();
+            OfficeRecords.Streams streams = OfficeRecords.ofCompoundFile(spool);
+            List<String> macros = new ArrayList<>();
+            // a vbaProject.bin is itself a compound file holding the project: one finding, for the document around it
+            if ((watch.vbaProject || streams.vbaProject())
+                    && macroArchives.stream().noneMatch(a -> location.startsWith(a + " > "))) {
+                macros.add("a VBA project");
+            }
+            // the streams read along their chains, or else what the file's bytes in their order show (a decoy
+            // before the workbook, or what its tables no longer reach)
+            if (!streams.macros().isEmpty()) {
+                macros.addAll(streams.macros());
+            } else {
+                watch.records.macros().ifPresent(macros::add);
+            }
+            macroFound(location, macros.isEmpty() ? null : String.join("; ", macros));
+            // a workbook whose sheet list cannot be read to its end may hide a macro sheet: not clean
+            if (!macroArchives.contains(location)) {
+                streams.unread()
+                        .ifPresent(why -> add(AttachmentPolicyScanner.NOT_INSPECTED, location, location + ": " + why));
+            }
         }
-        if (ooxmlMismatch != null && !watch.encryptedPackage) {
-            add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
-        } else if (ooxmlMismatch != null) {
-            encrypted(location, "password-protected Office document", "not inspected");
-        }
-        watch.records.end();
-        List<String> macros = new ArrayList<>();
-        // a vbaProject.bin is itself a compound file holding the project: one finding, for the document around it
-        if (watch.vbaProject && macroArchives.stream().noneMatch(a -> location.startsWith(a + " > "))) {
-            macros.add("a VBA project");
-        }
-        watch.records.macros().ifPresent(macros::add);
-        macroFound(location, macros.isEmpty() ? null : String.join("; ", macros));
-        // a workbook whose sheet list cannot be read to its end may hide a macro sheet: not clean
-        if (policy.officeMacroCheck() && !macroArchives.contains(location)) {
-            watch.records
-                    .damaged()
-                    .ifPresent(at -> add(
-                            AttachmentPolicyScanner.NOT_INSPECTED,
-                            location,
-                            location + ": Excel workbook whose sheet list cannot be read past byte " + at
-                                    + " (cut short or damaged); Excel 4.0 macro sheets not ruled out"));
+    }
+
+    /** Closes a watch's spool when the watched file's reading failed before {@link #compound} could. */
+    private static void discard(CompoundWatch watch, Throwable failure) {
+        if (watch != null && watch.spool != null) {
+            try {
+                watch.spool.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 
@@ -313,7 +341,10 @@ final class Inspection {
      * multiple of the sector size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE
      * characters, its length in bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2),
      * so every record is looked at: one pass, whatever the file's allocation table says (and so also when it was
-     * damaged on purpose).
+     * damaged on purpose). With the macro check on it also keeps the bytes ({@link Spool}) for {@link #compound} to
+     * read the file by its allocation tables once they have all passed ({@link OfficeRecords#ofCompoundFile}): a
+     * stream's records in its chain's order (until session 52 a macro sheet whose BOF straddled a jump between two
+     * sectors of the workbook stream was clean).
      */
     private static final class CompoundWatch extends ByteWatch {
         private final byte[] entry = new byte[OLE2_ENTRY];
@@ -321,9 +352,30 @@ final class Inspection {
         private boolean vbaProject;
         private boolean encryptedPackage;
         private final OfficeRecords records = new OfficeRecords();
+        /** The file's bytes, kept to be read by its allocation table at its end; {@code null}: not needed. */
+        private final Spool spool;
 
-        CompoundWatch(InputStream in) {
+        CompoundWatch(InputStream in, boolean keep) {
             super(in);
+            spool = keep ? new Spool() : null;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0 && spool != null) {
+                spool.write(new byte[] {(byte) b}, 0, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && spool != null) {
+                spool.write(b, off, n);
+            }
+            return n;
         }
 
         @Override

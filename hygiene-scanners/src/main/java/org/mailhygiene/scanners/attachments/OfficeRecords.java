@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.attachments;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,8 +10,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads, from a compound file's bytes as they pass (one pass, whatever its allocation table says), the records of the
- * binary Excel and PowerPoint streams that tell of macros other than a {@code _VBA_PROJECT} stream:
+ * Reads the records of the binary Excel and PowerPoint streams that tell of macros other than a {@code _VBA_PROJECT}
+ * stream, either from a stream's bytes in the order of its chain ({@link #ofCompoundFile}: {@link #ofWorkbook},
+ * {@link #ofPowerPoint}), or from a compound file's bytes as they pass, in the file's order whatever its allocation
+ * table says ({@link #OfficeRecords()}, what is left when the tables cannot be followed, and what a decoy before the
+ * workbook in its own stream does not hide):
  *
  * <ul>
  *   <li>Excel 4.0 (XLM) macro sheets: a binary Excel file's {@code Workbook} stream starts with the workbook globals
@@ -39,8 +44,10 @@ import java.util.Optional;
  * (a sheet's or name's record up to its name), and five macro sheets' descriptions; a globals BOF met with four walks
  * under way makes the file {@link #damaged()}. A walk whose stream ends before the globals'
  * EOF, or that meets a record longer than a record can be, is {@link #damaged()}: its sheets cannot all be known
- * (a stream whose sectors are not in order in the file reads so too). Older Excel formats (BIFF5, the {@code Book}
- * stream of Excel 5.0 and 95) are not walked. Not thread-safe: one reader.
+ * (a stream whose sectors are not in order in the file reads so too). A workbook stream read along its chain is walked
+ * from its first byte only, BIFF8 or BIFF5 (the {@code Book} stream of Excel 5.0 and 95, whose sheet and name records
+ * hold 8-bit names: clean until session 52), and on after the globals' EOF to every sheet's BOF; its data, other than
+ * of sheet, name and BOF records, is passed over. Not thread-safe: one reader.
  */
 final class OfficeRecords {
     /** The most data one BIFF8 record holds ([MS-XLS], Record). */
@@ -70,9 +77,13 @@ final class OfficeRecords {
      */
     private static final byte[] MACRO_SHEET_BOF = {0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x40, 0x00};
 
+    /** The same in BIFF5, Excel 5.0 and 95 ([MS-XLS] 2.4.21: 8 bytes of data, version 0x0500). */
+    private static final byte[] MACRO_SHEET_BOF5 = {0x09, 0x08, 0x08, 0x00, 0x00, 0x05, 0x40, 0x00};
+
     private static final int BOUND_SHEET = 0x0085;
     private static final int LBL = 0x0018;
     private static final int EOF = 0x000a;
+    private static final int BOF = 0x0809;
 
     /** Sheets listed at most in a finding; the rest are counted. */
     private static final int LISTED = 5;
@@ -98,22 +109,92 @@ final class OfficeRecords {
 
     private long macroSheetCount;
 
-    /** Bytes of {@link #MACRO_SHEET_BOF} matched so far. */
+    /** Bytes of {@link #MACRO_SHEET_BOF} and {@link #MACRO_SHEET_BOF5} matched so far. */
     private int macroBofMatched;
+
+    private int macroBof5Matched;
+
+    /** The bytes are a compound file's, in the file's order: BIFF8 globals looked for at every 64 bytes. */
+    private static final int FILE = 0;
+
+    /**
+     * The bytes are a workbook stream's ({@code Workbook} or {@code Book}), read along its chain: its globals start at
+     * its first byte, BIFF8 or BIFF5, and every record after their EOF is read too, for a macro sheet's BOF.
+     */
+    private static final int WORKBOOK = 1;
+
+    /** The bytes are a {@code PowerPoint Document} stream's, read along its chain: its VBA information looked for. */
+    private static final int POWERPOINT = 2;
+
+    private final int mode;
+
+    /** A stream's first eight bytes, its BOF's header and version and type. */
+    private final byte[] head = new byte[8];
 
     private boolean macroSheetBof;
     private boolean autoOpen;
     private boolean pptMacros;
 
+    /** Records read from a compound file's bytes in the file's order, whatever its allocation table says. */
+    OfficeRecords() {
+        this(FILE);
+    }
+
+    private OfficeRecords(int mode) {
+        this.mode = mode;
+    }
+
+    /**
+     * Records read from a workbook stream's bytes ({@code Workbook}, {@code Book}) in its chain's order: its globals
+     * are walked from a BOF at the stream's start, BIFF8 (Excel 97 and later) or BIFF5 (Excel 5.0 and 95, names in
+     * 8-bit characters), then every record after their EOF for a macro sheet's BOF ({@code dt} 0x0040); a record
+     * after the globals that cannot be read ends the walk, and {@link #damaged()} is an offset in the stream.
+     */
+    static OfficeRecords ofWorkbook() {
+        return new OfficeRecords(WORKBOOK);
+    }
+
+    /** Records read from a {@code PowerPoint Document} stream's bytes in its chain's order: its VBA information. */
+    static OfficeRecords ofPowerPoint() {
+        return new OfficeRecords(POWERPOINT);
+    }
+
+    /**
+     * Sees the next {@code len} bytes: as {@link #take(byte)} each, but the data of a workbook stream's records that
+     * are neither sheets nor names nor BOFs are passed over at once.
+     */
+    void take(byte[] b, int off, int len) {
+        int end = off + len;
+        for (int i = off; i < end; ) {
+            if (mode == WORKBOOK && offset >= head.length && walkCount == 0) {
+                offset += end - i; // nothing more to read
+                return;
+            }
+            if (mode == WORKBOOK && offset >= head.length && walks[0].skip > 0) {
+                int n = Math.min(walks[0].skip, end - i);
+                walks[0].skip -= n;
+                offset += n;
+                i += n;
+            } else {
+                take(b[i++]);
+            }
+        }
+    }
+
     /** Sees the file's next byte. */
     void take(byte b) {
-        if (!pptMacros) {
+        if (mode != WORKBOOK && !pptMacros) {
             vbaInfo(b);
         }
-        if (!macroSheetBof) {
+        if (mode == POWERPOINT) {
+            offset++;
+            return;
+        }
+        if (mode == FILE && !macroSheetBof) {
             // its first byte, 0x09, is in it once: a mismatch starts again there
             macroBofMatched = b == MACRO_SHEET_BOF[macroBofMatched] ? macroBofMatched + 1 : b == 0x09 ? 1 : 0;
-            macroSheetBof = macroBofMatched == MACRO_SHEET_BOF.length;
+            macroBof5Matched = b == MACRO_SHEET_BOF5[macroBof5Matched] ? macroBof5Matched + 1 : b == 0x09 ? 1 : 0;
+            macroSheetBof = macroBofMatched == MACRO_SHEET_BOF.length || macroBof5Matched == MACRO_SHEET_BOF5.length;
         }
         for (int i = 0; i < walkCount; ) {
             Walk w = walks[i];
@@ -127,6 +208,16 @@ final class OfficeRecords {
                 walks[walkCount] = null;
             }
         }
+        if (mode == WORKBOOK) {
+            if (offset < head.length) {
+                head[(int) offset] = b;
+                if (offset == head.length - 1) {
+                    streamStart();
+                }
+            }
+            offset++;
+            return;
+        }
         // a globals BOF inside a walk starts a walk too: a record of a BOF in a sector of no stream could claim it
         if ((offset & 63) == 0) {
             bofMatched = 0;
@@ -136,7 +227,7 @@ final class OfficeRecords {
             if (bofMatched == GLOBALS_BOF.length) {
                 bofMatched = -1;
                 if (walkCount < MAX_WALKS) {
-                    walks[walkCount++] = new Walk();
+                    walks[walkCount++] = new Walk(12, false);
                     peakWalks = Math.max(peakWalks, walkCount);
                 } else {
                     markDamaged();
@@ -144,6 +235,19 @@ final class OfficeRecords {
             }
         }
         offset++;
+    }
+
+    /**
+     * A stream's first record, when a BOF of a workbook's globals ([MS-XLS] 2.4.21: type 0x0809, {@code dt} 0x0005),
+     * starts the walk: BIFF5 when its version is 0x0500, else BIFF8.
+     */
+    private void streamStart() {
+        int size = head[2] & 0xff | (head[3] & 0xff) << 8;
+        int version = head[4] & 0xff | (head[5] & 0xff) << 8;
+        if (head[0] == 0x09 && head[1] == 0x08 && head[6] == 0x05 && head[7] == 0x00 && size >= 4) {
+            walks[walkCount++] = new Walk(size - 4, version == 0x0500);
+            peakWalks = 1;
+        }
     }
 
     /**
@@ -175,11 +279,22 @@ final class OfficeRecords {
     private final class Walk {
         private final byte[] header = new byte[4];
         private int headerFilled;
-        private int skip = 16 - 4; // the BOF's data left
+        private int skip;
+        /** Records of BIFF5, whose sheet and name records hold 8-bit names. */
+        private final boolean biff5;
+        /** Past the globals' EOF (a workbook stream's walk reads on): a record's BOF is all that is looked at. */
+        private boolean afterGlobals;
+
         private int recordType = -1;
         private byte[] data;
         private int dataLength;
         private int dataFilled;
+
+        /** A walk whose BOF has {@code skip} bytes of data left. */
+        Walk(int skip, boolean biff5) {
+            this.skip = skip;
+            this.biff5 = biff5;
+        }
 
         /** Sees the file's next byte; false when the walk has ended (its EOF, or damaged). */
         boolean take(byte b) {
@@ -192,7 +307,7 @@ final class OfficeRecords {
                     data[dataFilled] = b;
                 }
                 if (++dataFilled == dataLength) {
-                    record(recordType, data, dataLength);
+                    record(recordType, data, dataLength, biff5);
                     recordType = -1;
                 }
                 return true;
@@ -204,14 +319,25 @@ final class OfficeRecords {
             headerFilled = 0;
             int type = header[0] & 0xff | (header[1] & 0xff) << 8;
             int size = header[2] & 0xff | (header[3] & 0xff) << 8;
-            if (size > MAX_RECORD) {
+            if (size > MAX_RECORD && afterGlobals) {
+                return false; // the globals were read: nothing is hidden that their sheet list did not say
+            } else if (size > MAX_RECORD) {
                 damagedAt = damagedAt < 0 ? offset - 3 : damagedAt;
                 return false;
+            } else if (type == EOF && mode == WORKBOOK) {
+                afterGlobals = true;
             } else if (type == EOF) {
                 return false;
+            } else if (afterGlobals && type == BOF && size >= 4) {
+                recordType = type;
+                data = data == null ? new byte[KEPT] : data;
+                dataLength = size;
+                dataFilled = 0;
+            } else if (afterGlobals) {
+                skip = size;
             } else if (type == BOUND_SHEET || type == LBL) {
                 if (size == 0) {
-                    record(type, new byte[0], 0);
+                    record(type, new byte[0], 0, biff5);
                 } else {
                     recordType = type;
                     data = data == null ? new byte[KEPT] : data;
@@ -226,22 +352,27 @@ final class OfficeRecords {
     }
 
     /** A whole BoundSheet8 or Lbl record's data ({@code data}, its first {@link #KEPT} bytes of {@code length}). */
-    private void record(int type, byte[] data, int length) {
-        if (type == BOUND_SHEET) {
-            boundSheet(data, length);
+    private void record(int type, byte[] data, int length, boolean biff5) {
+        if (type == BOF) {
+            macroSheetBof |= (data[2] & 0xff | (data[3] & 0xff) << 8) == 0x0040;
+        } else if (type == BOUND_SHEET) {
+            boundSheet(data, length, biff5);
         } else {
-            lbl(data, length);
+            lbl(data, length, biff5);
         }
     }
 
-    /** [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName ([MS-XLS] ShortXLUnicodeString). */
-    private void boundSheet(byte[] data, int dataLength) {
-        if (dataLength < 8) {
+    /**
+     * [MS-XLS] 2.4.28: lbPlyPos (4), hsState (2 bits), dt (1), stName ([MS-XLS] ShortXLUnicodeString); in BIFF5 the
+     * name is its length (1) and 8-bit characters (BOUNDSHEET in OpenOffice.org's "Excel File Format" 5.95).
+     */
+    private void boundSheet(byte[] data, int dataLength, boolean biff5) {
+        if (dataLength < (biff5 ? 7 : 8)) {
             markDamaged();
             return;
         }
         int dt = data[5] & 0xff;
-        Optional<String> name = string(data, dataLength, data[6] & 0xff, 7);
+        Optional<String> name = string(data, dataLength, data[6] & 0xff, 7, biff5);
         if (name.isEmpty()) {
             markDamaged();
         }
@@ -261,15 +392,17 @@ final class OfficeRecords {
 
     /**
      * [MS-XLS] Lbl: flags (2, {@code fBuiltin} 0x0020), chKey (1), cch (1), cce (2), reserved (2), itab (2),
-     * reserved (4), then the name ([MS-XLS] XLUnicodeStringNoCch: fHighByte, then cch characters).
+     * reserved (4), then the name ([MS-XLS] XLUnicodeStringNoCch: fHighByte, then cch characters); in BIFF5 the same
+     * fields before the name and the four lengths of menu, description, help and status texts where BIFF8 has its
+     * reserved bytes, then cch 8-bit characters (NAME in OpenOffice.org's "Excel File Format" 5.67).
      */
-    private void lbl(byte[] data, int dataLength) {
-        if (dataLength < 15) {
+    private void lbl(byte[] data, int dataLength, boolean biff5) {
+        if (dataLength < (biff5 ? 14 : 15)) {
             markDamaged();
             return;
         }
         boolean builtin = (data[0] & 0x20) != 0;
-        Optional<String> name = string(data, dataLength, data[3] & 0xff, 14);
+        Optional<String> name = string(data, dataLength, data[3] & 0xff, 14, biff5);
         if (name.isEmpty()) {
             markDamaged();
         } else if (builtin
@@ -281,15 +414,17 @@ final class OfficeRecords {
 
     /**
      * The string of {@code cch} characters whose {@code fHighByte} byte is at {@code at} (its characters after it: one
-     * byte each, Latin-1, or UTF-16LE when its low bit is set), or empty when the record ends before it does.
+     * byte each, Latin-1, or UTF-16LE when its low bit is set), or in BIFF5 whose 8-bit characters start at {@code at}
+     * (read as Latin-1: the workbook's code page is not applied); empty when the record ends before it does.
      */
-    private static Optional<String> string(byte[] data, int dataLength, int cch, int at) {
-        boolean wide = (data[at] & 1) != 0;
+    private static Optional<String> string(byte[] data, int dataLength, int cch, int at, boolean biff5) {
+        boolean wide = !biff5 && (data[at] & 1) != 0;
+        int from = biff5 ? at : at + 1;
         int bytes = wide ? 2 * cch : cch;
-        if (at + 1 + bytes > dataLength) {
+        if (from + bytes > dataLength) {
             return Optional.empty();
         }
-        String s = new String(data, at + 1, bytes, wide ? StandardCharsets.UTF_16LE : StandardCharsets.ISO_8859_1);
+        String s = new String(data, from, bytes, wide ? StandardCharsets.UTF_16LE : StandardCharsets.ISO_8859_1);
         return Optional.of(s.codePoints()
                 .map(c -> Character.isISOControl(c) && c != 1 ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
@@ -302,11 +437,13 @@ final class OfficeRecords {
 
     /** Says the file has ended: a walk still under way was cut short. */
     void end() {
-        if (walkCount > 0) {
-            Arrays.fill(walks, null);
-            walkCount = 0;
-            markDamaged();
+        for (int i = 0; i < walkCount; i++) {
+            if (!walks[i].afterGlobals) {
+                markDamaged();
+            }
         }
+        Arrays.fill(walks, null);
+        walkCount = 0;
     }
 
     /**
@@ -330,6 +467,63 @@ final class OfficeRecords {
         }
         return what.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", what));
     }
+
+    /**
+     * What a compound file's streams, read along their chains, say of macros: the records of every {@code Workbook},
+     * {@code Book} and {@code PowerPoint Document} stream in its directory tree ({@link #ofWorkbook}, {@link #ofPowerPoint}), and a VBA project
+     * (a {@code VBA} storage holding its {@code dir} stream, [MS-OVBA] 2.2.1).
+     *
+     * @param file the compound file's bytes
+     * @return the macros found (each stream's, in the directory's order) and, when some could not be read, why
+     * @throws IOException if reading the bytes fails
+     */
+    static Streams ofCompoundFile(CompoundFile.Bytes file) throws IOException {
+        List<String> macros = new ArrayList<>();
+        boolean vbaProject = false;
+        Optional<String> unread = Optional.empty();
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            CompoundFile cf = CompoundFile.read(file);
+            for (CompoundFile.Entry e : cf.entries()) {
+                if (e.storage()) {
+                    continue;
+                }
+                vbaProject |= CompoundFile.sameName(e.name(), "dir") && CompoundFile.sameName(e.parent(), "VBA");
+                if (!CompoundFile.sameName(e.name(), "Workbook")
+                        && !CompoundFile.sameName(e.name(), "Book")
+                        && !CompoundFile.sameName(e.name(), "PowerPoint Document")) {
+                    continue;
+                }
+                OfficeRecords records =
+                        CompoundFile.sameName(e.name(), "PowerPoint Document") ? ofPowerPoint() : ofWorkbook();
+                try (InputStream in = cf.open(e)) {
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        records.take(buffer, 0, n);
+                    }
+                }
+                records.end();
+                records.macros().ifPresent(macros::add);
+                if (unread.isEmpty() && records.damaged().isPresent()) {
+                    unread = Optional.of("Excel workbook whose sheet list cannot be read past byte "
+                            + records.damaged().get() + " of its " + e.name()
+                            + " stream (cut short or damaged); Excel 4.0 macro sheets not ruled out");
+                }
+            }
+        } catch (CompoundFile.Damaged e) {
+            unread = Optional.of("compound file whose allocation table cannot be followed (" + e.getMessage()
+                    + "); macros not ruled out");
+        }
+        return new Streams(macros, vbaProject, unread);
+    }
+
+    /**
+     * What {@link #ofCompoundFile} found.
+     *
+     * @param macros each stream's macros ({@link #macros()}), in the directory's order
+     * @param vbaProject whether a {@code VBA} storage holds a {@code dir} stream
+     * @param unread why macros could not be ruled out (a stream or the file's tables could not be read), or empty
+     */
+    record Streams(List<String> macros, boolean vbaProject, Optional<String> unread) {}
 
     /** How many sheet descriptions are held: at most five, whatever the number of macro sheets (the rest counted). */
     int sheetsHeld() {

@@ -141,12 +141,16 @@ class BinaryOfficeMacroTest {
         assertThatThrownBy(() -> scan("figures.xls", XLS, cut)).isInstanceOfSatisfying(ScanException.class, e -> {
             assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
             assertThat(e.failure().detail())
-                    .contains("figures.xls")
-                    .contains("Excel workbook whose sheet list cannot be read past byte")
-                    .contains("Excel 4.0 macro sheets not ruled out");
+                    .contains("part 2 \"figures.xls\": compound file whose allocation table cannot be followed (the"
+                            + " stream Workbook claims 4096 bytes, more than the file holds); macros not ruled out");
         });
         byte[] tooLong = xls(workbook(sheet("Sheet1", 0, 0, false), new byte[] {0x3c, 0, 0x21, 0x20}));
-        assertThatThrownBy(() -> scan("figures.xls", XLS, tooLong)).isInstanceOf(ScanException.class);
+        assertThatThrownBy(() -> scan("figures.xls", XLS, tooLong)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("part 2 \"figures.xls\": Excel workbook whose sheet list cannot be read past byte 44 of"
+                            + " its Workbook stream (cut short or damaged); Excel 4.0 macro sheets not ruled out");
+        });
         // a sheet's record shorter than its name says
         byte[] shortName = sheet("Sheet1", 0, 0, false);
         shortName[2] -= 3;
@@ -206,6 +210,59 @@ class BinaryOfficeMacroTest {
         System.arraycopy(first, 0, stream, 512, 512);
         System.arraycopy(record(0x000a, new byte[0]), 0, stream, 1024, 4); // the decoy EOF
         assertThat(description(scan("invoice.xls", XLS, xls(stream)))).endsWith("(an Excel 4.0 macro sheet's records)");
+    }
+
+    /** A BIFF5 record: as BIFF8's, of at most 2,080 bytes of data. */
+    private static byte[] book(byte[]... records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(record(0x0809, new byte[] {0x00, 0x05, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00})); // BOF, BIFF5
+        for (byte[] r : records) {
+            out.writeBytes(r);
+        }
+        out.writeBytes(record(0x000a, new byte[0]));
+        return Arrays.copyOf(out.toByteArray(), 4096);
+    }
+
+    /** A BIFF5 BOUNDSHEET record: stream position (4), visibility (1), sheet type (1), the name's length and bytes. */
+    private static byte[] sheet5(String name, int hsState, int dt) {
+        byte[] chars = name.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] d = new byte[7 + chars.length];
+        d[4] = (byte) hsState;
+        d[5] = (byte) dt;
+        d[6] = (byte) chars.length;
+        System.arraycopy(chars, 0, d, 7, chars.length);
+        return record(0x0085, d);
+    }
+
+    /** A BIFF5 NAME record: a built-in name by its index; 8-bit characters at 14, no flags byte before them. */
+    private static byte[] name5(String name) {
+        byte[] chars = name.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] d = new byte[14 + chars.length + 7];
+        d[0] = 0x20;
+        d[3] = (byte) chars.length;
+        d[4] = 7;
+        System.arraycopy(chars, 0, d, 14, chars.length);
+        return record(0x0018, d);
+    }
+
+    /**
+     * An Excel 5.0/95 workbook (BIFF5, its {@code Book} stream) listing an Excel 4.0 macro sheet, the format XLM macros
+     * were first written in: clean until session 52, whose walk reads BIFF5's 8-bit sheet and name records.
+     */
+    @Test
+    void anExcel5WorkbooksMacroSheetIsFound() throws Exception {
+        byte[] book = book(sheet5("Sheet1", 0, 0), sheet5("Makro1", 1, 1), name5("\u0001"));
+        assertThat(description(scan("old.xls", XLS, Samples.compoundFile(book, "Book"))))
+                .endsWith("(Excel 4.0 macro sheet 'Makro1' (hidden), an Auto_Open name)");
+        assertThat(description(scan("old.xls", XLS, Samples.compoundFile(book(sheet5("Module1", 2, 6)), "Book"))))
+                .endsWith("(VBA module sheet 'Module1' (very hidden))");
+        // a macro sheet's own BIFF5 BOF, where no sheet list names it
+        byte[] own = book(record(0x0809, new byte[] {0x00, 0x05, 0x40, 0x00, 0, 0, 0, 0}));
+        assertThat(description(scan("old.xls", XLS, Samples.compoundFile(own, "Book"))))
+                .endsWith("(an Excel 4.0 macro sheet's records)");
+        byte[] plain = book(sheet5("Sheet1", 0, 0), sheet5("Chart1", 0, 2), name5("\u0006"));
+        assertThat(scan("old.xls", XLS, Samples.compoundFile(plain, "Book")).outcome())
+                .isEqualTo(Outcome.CLEAN);
     }
 
     @Test
