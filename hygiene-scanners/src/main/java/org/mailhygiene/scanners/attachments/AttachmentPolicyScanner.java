@@ -194,7 +194,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * {@code NOT_INSPECTED}; 24 since a binary Excel macro sheet's own BOF is {@code OFFICE_MACRO} wherever it is; 25
      * since a compound file is read by its allocation tables with the macro check on (a workbook stream's records in
      * its chain's order, in the mini stream too; a file whose tables cannot be followed is {@code NOT_INSPECTED}), and
-     * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open} is {@code OFFICE_MACRO}.
+     * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open}, and a PowerPoint VBA project
+     * found in its compressed storage, are {@code OFFICE_MACRO}.
      */
     static final int VERSION = 25;
 

@@ -36,8 +36,10 @@ import java.util.Optional;
  *       in a VBAInfoContainer ([MS-PPT] 2.4.10, its VBAInfoAtom 2.4.11: the atom's {@code persistIdRef}, {@code fHasMacros} and
  *       {@code version} after their record headers) that points at the project, a compound file stored
  *       zlib-compressed in a VbaProjectStg record (2.10.40); {@code fHasMacros} 1 says the project storage holds data. The two
- *       record headers and the atom (28 bytes) are looked for at every offset; the compressed project itself is not
- *       decompressed.
+ *       record headers and the atom (28 bytes) are looked for at every offset. Read along its chain
+ *       ({@link #ofPowerPoint}), the stream's top-level records are walked too, and each storage record (the project's,
+ *       an OLE object's) is inflated, within limits, and its directory read: a {@code _VBA_PROJECT} stream or a
+ *       {@code VBA} storage's {@code dir} stream in it is a PowerPoint VBA project, whatever the atom says.
  * </ul>
  *
  * <p>The walk is linear: at most {@value #MAX_WALKS} walks at once, each keeping the first 525 bytes of one record
@@ -187,6 +189,7 @@ final class OfficeRecords {
             vbaInfo(b);
         }
         if (mode == POWERPOINT) {
+            pptRecord(b);
             offset++;
             return;
         }
@@ -247,6 +250,128 @@ final class OfficeRecords {
         if (head[0] == 0x09 && head[1] == 0x08 && head[6] == 0x05 && head[7] == 0x00 && size >= 4) {
             walks[walkCount++] = new Walk(size - 4, version == 0x0500);
             peakWalks = 1;
+        }
+    }
+
+    /** A PowerPoint storage record's data kept and inflated at most ([MS-PPT] 2.10.40): 16 MiB. */
+    static final int MAX_STORAGE = 16 << 20;
+
+    /** Bytes inflated from all of a stream's storages at most: 64 MiB. */
+    static final long MAX_INFLATED = 64L << 20;
+
+    private static final int RT_EXTERNAL_OLE_OBJECT_STG = 0x1011;
+
+    private final byte[] pptHeader = new byte[8];
+    private int pptHeaderFilled;
+    private long pptSkip;
+    private byte[] storage;
+    private int storageFilled;
+    private boolean storageCompressed;
+    private long inflated;
+    private String pptUnread;
+
+    /**
+     * Walks a {@code PowerPoint Document} stream's top-level records (a header of 8 bytes: version and instance, type,
+     * length; [MS-PPT] 2.3.1), keeping the data of each storage record (RT_ExternalOleObjectStg 0x1011: an OLE object's
+     * storage, or the VBA project's, VbaProjectStg 2.10.40; instance 1 compressed, a 4-byte decompressed size then
+     * zlib data) to look inside it for a VBA project: the project is found so even when its VBAInfoAtom says it holds
+     * nothing, or is missing.
+     */
+    private void pptRecord(byte b) {
+        if (pptSkip > 0) {
+            pptSkip--;
+            return;
+        }
+        if (storage != null) {
+            storage[storageFilled++] = b;
+            if (storageFilled == storage.length) {
+                storage(storage, storageCompressed);
+                storage = null;
+            }
+            return;
+        }
+        pptHeader[pptHeaderFilled++] = b;
+        if (pptHeaderFilled < pptHeader.length) {
+            return;
+        }
+        pptHeaderFilled = 0;
+        int instance = (pptHeader[0] & 0xff | (pptHeader[1] & 0xff) << 8) >> 4;
+        int type = pptHeader[2] & 0xff | (pptHeader[3] & 0xff) << 8;
+        long length = (pptHeader[4] & 0xff | (pptHeader[5] & 0xff) << 8 | (pptHeader[6] & 0xff) << 16)
+                | (long) (pptHeader[7] & 0xff) << 24;
+        if (type == RT_EXTERNAL_OLE_OBJECT_STG && length > MAX_STORAGE) {
+            unreadStorage("a storage record of " + length + " bytes");
+            pptSkip = length;
+        } else if (type == RT_EXTERNAL_OLE_OBJECT_STG && length > 0) {
+            storage = new byte[(int) length];
+            storageFilled = 0;
+            storageCompressed = instance == 1;
+        } else {
+            pptSkip = length;
+        }
+    }
+
+    /** Looks inside one storage record's data, inflated first when compressed (within the limits). */
+    private void storage(byte[] data, boolean compressed) {
+        byte[] file = data;
+        if (compressed) {
+            if (data.length < 4) {
+                return;
+            }
+            long size = data[0] & 0xff | (data[1] & 0xff) << 8 | (data[2] & 0xff) << 16 | (long) (data[3] & 0xff) << 24;
+            if (size > MAX_STORAGE || inflated + size > MAX_INFLATED) {
+                unreadStorage("a compressed storage of " + size + " bytes");
+                return;
+            }
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+            try {
+                inflater.setInput(data, 4, data.length - 4);
+                file = new byte[(int) size];
+                int n = 0;
+                while (n < file.length && !inflater.finished()) {
+                    int k = inflater.inflate(file, n, file.length - n);
+                    if (k == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                        break;
+                    }
+                    n += k;
+                }
+                inflated += n;
+                file = Arrays.copyOf(file, n);
+            } catch (java.util.zip.DataFormatException e) {
+                return; // not zlib data: PowerPoint cannot open it either
+            } finally {
+                inflater.end();
+            }
+        }
+        byte[] bytes = file;
+        try {
+            CompoundFile inner = CompoundFile.read(new CompoundFile.Bytes() {
+                @Override
+                public long size() {
+                    return bytes.length;
+                }
+
+                @Override
+                public int read(long at, byte[] b, int off, int len) {
+                    int n = (int) Math.max(0, Math.min(len, bytes.length - at));
+                    System.arraycopy(bytes, (int) Math.min(at, bytes.length), b, off, n);
+                    return n;
+                }
+            });
+            for (CompoundFile.Entry e : inner.entries()) {
+                pptMacros |= !e.storage()
+                        && (CompoundFile.sameName(e.name(), "_VBA_PROJECT")
+                                || CompoundFile.sameName(e.name(), "dir") && CompoundFile.sameName(e.parent(), "VBA"));
+            }
+        } catch (IOException e) {
+            // not a compound file PowerPoint could open as a storage
+        }
+    }
+
+    private void unreadStorage(String what) {
+        if (pptUnread == null) {
+            pptUnread = "PowerPoint presentation holding " + what + " (more than " + MAX_STORAGE
+                    + " bytes, or all its storages more than " + MAX_INFLATED + ")";
         }
     }
 
@@ -503,6 +628,9 @@ final class OfficeRecords {
                 }
                 records.end();
                 records.macros().ifPresent(macros::add);
+                if (unread.isEmpty() && records.pptUnread != null) {
+                    unread = Optional.of(records.pptUnread + " not inspected; a VBA project not ruled out");
+                }
                 if (unread.isEmpty() && records.damaged().isPresent()) {
                     unread = Optional.of("Excel workbook whose sheet list cannot be read past byte "
                             + records.damaged().get() + " of its " + e.name()

@@ -296,4 +296,46 @@ class BinaryOfficeMacroTest {
         byte[] empty = Samples.compoundFile(presentation(0), "PowerPoint Document", "Current User");
         assertThat(scan("slides.ppt", PPT, empty).outcome()).isEqualTo(Outcome.CLEAN);
     }
+
+    /** A presentation stream followed by a VbaProjectStg record ([MS-PPT] 2.10.40) holding {@code storage}, zlib-compressed. */
+    private static byte[] withStorage(byte[] presentation, byte[] storage) {
+        java.io.ByteArrayOutputStream deflated = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(deflated)) {
+            z.write(storage);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(presentation.length + 12 + deflated.size() + 4096)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(presentation);
+        b.putShort((short) 0x0010).putShort((short) 0x1011).putInt(4 + deflated.size()); // instance 1: compressed
+        b.putInt(storage.length).put(deflated.toByteArray());
+        return b.array();
+    }
+
+    /**
+     * A PowerPoint VBA project in its compressed storage, whose VBAInfoAtom says it holds nothing: the storage is
+     * inflated and its directory read (it was clean until session 52); an OLE object's storage holding no project is
+     * nothing.
+     */
+    @Test
+    void aPowerPointVbaProjectInItsCompressedStorageIsFound() throws Exception {
+        byte[] project = Samples.compoundFile("_VBA_PROJECT", "dir");
+        byte[] ppt = Samples.compoundFile(withStorage(presentation(0), project), "PowerPoint Document", "Current User");
+        assertThat(description(scan("slides.ppt", PPT, ppt))).endsWith("(a PowerPoint VBA project)");
+        byte[] object = Samples.compoundFile(workbook(sheet("Sheet1", 0, 0, false)), "Workbook");
+        byte[] plain =
+                Samples.compoundFile(withStorage(presentation(0), object), "PowerPoint Document", "Current User");
+        assertThat(scan("slides.ppt", PPT, plain).outcome()).isEqualTo(Outcome.CLEAN);
+        // more than 16 MiB inflated: not looked inside, not clean
+        byte[] large = Samples.compoundFile(
+                withStorage(presentation(0), new byte[OfficeRecords.MAX_STORAGE + 1]), "PowerPoint Document");
+        assertThatThrownBy(() -> scan("slides.ppt", PPT, large)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("part 2 \"slides.ppt\": PowerPoint presentation holding a compressed storage of 16777217"
+                            + " bytes (more than 16777216 bytes, or all its storages more than 67108864) not inspected;"
+                            + " a VBA project not ruled out");
+        });
+    }
 }
