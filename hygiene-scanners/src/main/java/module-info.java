@@ -5,6 +5,7 @@ module org.mailhygiene.scanners {
     requires org.apache.tika.core;
     requires java.xml; // MagicTable reads Tika's tika-mimetypes.xml
     requires com.github.benmanes.caffeine;
+    requires org.tukaani.xz; // xz, .lzma and zip's LZMA entries (org.mailhygiene.scanners.archive.Compressed)
     // tika-core is an automatic module, which declares no dependencies: without this line nothing resolves commons-io
     // on the module path and Tika fails with NoClassDefFoundError (module-path-test runs a consumer to prove it).
     requires org.apache.commons.io;

@@ -1,6 +1,9 @@
 package org.mailhygiene.scanners.archive;
 
-/** The archive formats told by their first bytes, which both the attachment policy and the signature scanner open. */
+/**
+ * The archive and compressed-file formats told by their first bytes, which both the attachment policy and the
+ * signature scanner open ({@link Compressed} opens bzip2, xz and LZMA-alone files).
+ */
 public enum ArchiveKind {
     /** A zip read from its start: a local file header ({@code PK 03 04}) first. */
     ZIP,
@@ -9,7 +12,18 @@ public enum ArchiveKind {
     /** A POSIX or GNU tar archive ({@code ustar} at offset 257). */
     TAR,
     /** A TNEF stream, Outlook's {@code winmail.dat} (signature {@code 78 9f 3e 22}: {@link TnefStream}). */
-    TNEF;
+    TNEF,
+    /** A bzip2 file ({@code BZh1} to {@code BZh9}, then a block's or the end's magic number: {@link Bzip2Stream}). */
+    BZIP2,
+    /** An xz file ({@code fd 37 7a 58 5a 00}). */
+    XZ,
+    /**
+     * An LZMA-alone file ({@code .lzma}, which has no magic number): the properties byte of lc=3, lp=0, pb=2 that
+     * every encoder's default writes ({@code 5d}), a dictionary of 2^n or 2^n + 2^(n-1) bytes from 4 KiB, or 4 GiB less one (as
+     * liblzma accepts; {@link Compressed} refuses one beyond its memory limit),
+     * and a size that is unknown (all ones) or below 2^48, as {@code file} and 7-Zip tell it.
+     */
+    LZMA;
 
     /** How many first bytes {@link #of} needs to tell every kind. */
     public static final int PREFIX = 263;
@@ -31,6 +45,49 @@ public enum ArchiveKind {
         if (TarStream.starts(prefix, n)) {
             return TAR; // before TNEF, as the attachment policy opens content that starts as both
         }
-        return TnefStream.starts(prefix, n) ? TNEF : null;
+        if (TnefStream.starts(prefix, n)) {
+            return TNEF;
+        }
+        if (n >= 10
+                && prefix[0] == 'B'
+                && prefix[1] == 'Z'
+                && prefix[2] == 'h'
+                && prefix[3] >= '1'
+                && prefix[3] <= '9'
+                && (startsAt(prefix, 4, BZIP2_BLOCK) || startsAt(prefix, 4, BZIP2_END))) {
+            return BZIP2;
+        }
+        if (n >= 6 && startsAt(prefix, 0, XZ_MAGIC)) {
+            return XZ;
+        }
+        return n >= 13 && lzmaAlone(prefix) ? LZMA : null;
+    }
+
+    private static final byte[] BZIP2_BLOCK = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+    private static final byte[] BZIP2_END = {0x17, 0x72, 0x45, 0x38, 0x50, (byte) 0x90};
+    private static final byte[] XZ_MAGIC = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0};
+
+    private static boolean startsAt(byte[] b, int at, byte[] magic) {
+        for (int i = 0; i < magic.length; i++) {
+            if (b[at + i] != magic[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean lzmaAlone(byte[] b) {
+        if ((b[0] & 0xff) != 0x5d) {
+            return false;
+        }
+        long dict = ArchiveBytes.le32(b, 1) & 0xffffffffL;
+        int high = 63 - Long.numberOfLeadingZeros(dict);
+        boolean shaped = dict == 1L << high || dict == (1L << high) + (1L << (high - 1)) || dict == 0xffffffffL;
+        if (dict < 4096 || !shaped) {
+            return false;
+        }
+        long sizeHigh = ArchiveBytes.le32(b, 9) & 0xffffffffL;
+        boolean unknown = ArchiveBytes.le32(b, 5) == -1 && sizeHigh == 0xffffffffL;
+        return unknown || sizeHigh < 1 << 16;
     }
 }

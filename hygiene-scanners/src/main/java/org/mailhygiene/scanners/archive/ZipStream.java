@@ -22,8 +22,10 @@ import java.util.zip.ZipInputStream;
  * reader goes on after it. Until session 48 such a zip was read by its directory when at most 4 MiB and was
  * ARCHIVE_BROKEN when larger. A deflated entry with a ZIP64 field and a data descriptor, which the JDK's reader (17)
  * reads with 4-byte sizes and refuses, is inflated here and its descriptor read with 8-byte sizes (until session 51 it
- * ended the zip's reading). An encrypted entry is given as such, its data passed over, unless its sizes follow its
- * data or are ZIP64's.
+ * ended the zip's reading). An encrypted entry is given as such, its data passed over (by its header's size, or up
+ * to its data descriptor when it has none), unless its sizes are ZIP64's. An entry compressed with bzip2 (method 12),
+ * LZMA (14) or xz (95), which the JDK's reader does not read, is decoded here ({@link Compressed}; until session 52
+ * such a zip ended at its first one).
  *
  * <p>Linear in the bytes: each byte of a stored entry is looked at a constant number of times, and a CRC is compared
  * only where a descriptor's sizes match. Not thread-safe.
@@ -38,17 +40,29 @@ public final class ZipStream implements AutoCloseable {
     private static final int LOCAL_HEADER = 30;
 
     private final Source source;
+    private final Compressed.Allowance memory;
     private Reader jdk;
     /** The entry read here rather than by the JDK's reader (see {@link Stored}, {@link Deflated64}), or {@code null}. */
     private InputStream stored;
 
     /**
-     * A zip to read from its start.
+     * A zip to read from its start, its LZMA and xz entries decoded with up to {@link Compressed#MAX_MEMORY} each.
      *
      * @param in the zip's bytes; not closed by {@link #close}
      */
     public ZipStream(InputStream in) {
+        this(in, new Compressed.Allowance(Compressed.MAX_MEMORY));
+    }
+
+    /**
+     * A zip to read from its start.
+     *
+     * @param in the zip's bytes; not closed by {@link #close}
+     * @param memory what its LZMA and xz entries' decoders may use, taken while an entry is read ({@link Compressed})
+     */
+    public ZipStream(InputStream in, Compressed.Allowance memory) {
         this.source = new Source(in);
+        this.memory = memory;
         this.jdk = new Reader(source);
     }
 
@@ -68,12 +82,14 @@ public final class ZipStream implements AutoCloseable {
      * The next entry, after reading the rest of the current one.
      *
      * @return the entry, or {@code null} after the last one
-     * @throws IOException if the zip cannot be read (the JDK's exceptions, e.g. for an encrypted entry whose sizes
-     *     follow its data or are ZIP64's, or a {@link ZipException} for a stored entry whose descriptor is never found)
+     * @throws IOException if the zip cannot be read (the JDK's exceptions, e.g. for an encrypted entry whose sizes are
+     *     ZIP64's, or a {@link ZipException} for a stored entry whose descriptor is never found); an entry's data
+     *     throws {@link Compressed.MemoryLimit} when its LZMA dictionary is beyond the memory allowed
      */
     public Entry next() throws IOException {
         if (stored != null) {
             stored.transferTo(java.io.OutputStream.nullOutputStream());
+            stored.close();
             stored = null;
             jdk.close();
             jdk = new Reader(source);
@@ -98,6 +114,15 @@ public final class ZipStream implements AutoCloseable {
         byte[] extra = e.getExtra();
         long at = headerStart(e.getName(), consumed, extra == null ? 0 : extra.length);
         byte[] h = at < 0 ? null : source.last(at, at + LOCAL_HEADER);
+        if (Compressed.opensZipMethod(e.getMethod())) {
+            // the JDK's reader reads the header of an entry compressed with bzip2, LZMA or xz, but not its data
+            if (h == null) {
+                throw new ZipException("entry \"" + e.getName() + "\": its local header cannot be read again");
+            }
+            source.unread(jdk.held().readNBytes(jdk.held().available()));
+            stored = new Unpacked(source, e.getName(), h, extra == null ? new byte[0] : extra, memory);
+            return new Entry(e.getName(), e.isDirectory(), at, stored, false);
+        }
         if (h != null
                 && e.getMethod() == ZipEntry.DEFLATED
                 && (ArchiveBytes.le16(h, 6) & 8) != 0
@@ -162,16 +187,26 @@ public final class ZipStream implements AutoCloseable {
         if (extra.length < extraLength) {
             throw new ZipException("it is cut short");
         }
-        stored = new Stored(source, zip64(extra) ? 8 : 4, name);
+        byte[] h = source.last(at, at + LOCAL_HEADER);
+        if (h != null && Compressed.opensZipMethod(ArchiveBytes.le16(h, 8))) {
+            // bzip2, LZMA or xz whose sizes follow its data (Python's zipfile writing to a stream)
+            stored = new Unpacked(source, name, h, extra, memory);
+        } else {
+            stored = new Stored(source, zip64(extra) ? 8 : 4, name);
+        }
         return new Entry(name, name.endsWith("/"), at, stored, false);
     }
 
     /**
      * The encrypted entry the JDK's reader has just refused, having read its local header's fixed part and name: its
-     * data is passed over by the compressed size its header gives, and the JDK's reader goes on after it (as unzip and
-     * clamd list and read the entries after it; until session 51 the zip's reading ended there, and a file after a
-     * locked one was not seen). One whose sizes follow its data (a data descriptor) or are ZIP64's cannot be passed
-     * over: {@code refused} is thrown.
+     * data is passed over, and the JDK's reader goes on after it (as unzip and clamd list and read the entries after
+     * it; until session 51 the zip's reading ended there, and a file after a locked one was not seen). Its data ends
+     * where its header's compressed size says, and then a data descriptor whose compressed size is the same is passed
+     * over too when its flags say one follows (Info-ZIP's {@code zip -e} writes both: until session 52 its zips ended
+     * the reading at their first locked entry, as {@code refused}); with no size in its header (written to a pipe), at
+     * the first data descriptor, with or without its signature, whose compressed size is the number of bytes passed
+     * and that a header's signature or the zip's end follows. One whose sizes are ZIP64's cannot be passed over:
+     * {@code refused} is thrown.
      */
     private Entry encryptedEntry(String name, ZipException refused) throws IOException {
         PushbackInputStream held = jdk.held();
@@ -180,17 +215,97 @@ public final class ZipStream implements AutoCloseable {
         byte[] back = held.readNBytes(unread);
         long at = headerStart(name, consumed, -1);
         byte[] h = at < 0 ? null : source.last(at, at + LOCAL_HEADER);
-        if (h == null || (ArchiveBytes.le16(h, 6) & 8) != 0 || ArchiveBytes.le32(h, 18) == -1) {
+        if (h == null || ArchiveBytes.le32(h, 18) == -1) {
             throw refused;
         }
-        long skip = ArchiveBytes.le16(h, 28) + (ArchiveBytes.le32(h, 18) & 0xffffffffL);
+        boolean descriptor = (ArchiveBytes.le16(h, 6) & 8) != 0;
+        long compressed = ArchiveBytes.le32(h, 18) & 0xffffffffL;
         source.unread(back);
-        if (source.skip(skip) < skip) {
+        byte[] extra = source.readNBytes(ArchiveBytes.le16(h, 28));
+        int sizeBytes = zip64(extra) ? 8 : 4;
+        if (extra.length < ArchiveBytes.le16(h, 28)) {
             throw new java.io.EOFException("an encrypted entry cut short");
+        }
+        if (descriptor && compressed == 0) {
+            passToDescriptor(sizeBytes);
+        } else {
+            if (source.skip(compressed) < compressed) {
+                throw new java.io.EOFException("an encrypted entry cut short");
+            }
+            if (descriptor) {
+                byte[] d = source.readNBytes(8 + 2 * sizeBytes);
+                int sig = d.length >= 4 && ArchiveBytes.le32(d, 0) == 0x08074b50 ? 4 : 0;
+                int used = sizeAt(d, sig + 4, sizeBytes, compressed) ? sig + 4 + 2 * sizeBytes : 0;
+                source.unread(java.util.Arrays.copyOfRange(d, used, d.length));
+            }
         }
         jdk.close();
         jdk = new Reader(source);
         return new Entry(name, name.endsWith("/"), at, InputStream.nullInputStream(), true);
+    }
+
+    /** Whether the size field of {@code sizeBytes} at {@code i} of {@code d} is there and is {@code value}. */
+    private static boolean sizeAt(byte[] d, int i, int sizeBytes, long value) {
+        if (i + sizeBytes > d.length) {
+            return false;
+        }
+        return sizeBytes == 8 ? le64(d, i) == value : (ArchiveBytes.le32(d, i) & 0xffffffffL) == (value & 0xffffffffL);
+    }
+
+    /**
+     * Passes over an encrypted entry's data up to and including the first data descriptor whose compressed size is
+     * the bytes passed and after which a zip header's signature (or the zip's end) follows. Linear: a constant number
+     * of comparisons at each byte.
+     */
+    private void passToDescriptor(int sizeBytes) throws IOException {
+        int look = 8 + 2 * sizeBytes + 4; // signature, CRC, two sizes, the next header's signature
+        byte[] buf = new byte[1 << 16];
+        int start = 0;
+        int end = 0;
+        boolean ended = false;
+        long passed = 0;
+        while (true) {
+            if (end - start < look && !ended) {
+                System.arraycopy(buf, start, buf, 0, end - start);
+                end -= start;
+                start = 0;
+                int r = source.read(buf, end, buf.length - end);
+                if (r < 0) {
+                    ended = true;
+                } else {
+                    end += r;
+                }
+                continue;
+            }
+            byte[] window = java.util.Arrays.copyOfRange(buf, start, Math.min(end, start + look));
+            int length = 0;
+            if (window.length >= 4
+                    && ArchiveBytes.le32(window, 0) == 0x08074b50
+                    && sizeAt(window, 8, sizeBytes, passed)
+                    && headerOrEnd(window, 8 + 2 * sizeBytes, ended)) {
+                length = 8 + 2 * sizeBytes;
+            } else if (sizeAt(window, 4, sizeBytes, passed) && headerOrEnd(window, 4 + 2 * sizeBytes, ended)) {
+                length = 4 + 2 * sizeBytes;
+            }
+            if (length > 0) {
+                source.unread(java.util.Arrays.copyOfRange(buf, start + length, end));
+                return;
+            }
+            if (start == end) {
+                throw new ZipException("an encrypted entry whose data descriptor is never found (it is cut short)");
+            }
+            start++;
+            passed++;
+        }
+    }
+
+    /** Whether a zip header's signature is at {@code i} of the window, or the zip ends there. */
+    private static boolean headerOrEnd(byte[] window, int i, boolean ended) {
+        if (i + 4 > window.length) {
+            return ended && i == window.length;
+        }
+        int sig = ArchiveBytes.le32(window, i);
+        return sig == 0x04034b50 || sig == 0x02014b50 || sig == 0x06064b50 || sig == 0x05054b50;
     }
 
     /** Whether an extra field holds a ZIP64 field (header 0x0001). */
@@ -203,12 +318,15 @@ public final class ZipStream implements AutoCloseable {
         return false;
     }
 
-    /** Ends the JDK reader's inflater, and an entry's inflated here; the zip's stream is left open. */
+    /** Ends the JDK reader's inflater, and an entry's decoder here; the zip's stream is left open. */
     @Override
     public void close() throws IOException {
         jdk.close();
         if (stored instanceof Deflated64 d) {
             d.inflater.end();
+        }
+        if (stored != null) {
+            stored.close();
         }
     }
 
@@ -405,10 +523,6 @@ public final class ZipStream implements AutoCloseable {
             }
             source.unread(java.util.Arrays.copyOfRange(d, at + 20, d.length));
         }
-
-        private static long le64(byte[] b, int i) {
-            return (ArchiveBytes.le32(b, i) & 0xffffffffL) | (long) ArchiveBytes.le32(b, i + 4) << 32;
-        }
     }
 
     /**
@@ -551,6 +665,220 @@ public final class ZipStream implements AutoCloseable {
 
         private int le32At(int i) {
             return ArchiveBytes.le32(buf, i);
+        }
+    }
+
+    /**
+     * An entry compressed with bzip2 (method 12), LZMA (14) or xz (95), decoded here ({@link Compressed}): its CRC and
+     * size are compared with its local header's, or, when they follow its data, with its data descriptor's (with or
+     * without its signature; 8-byte sizes with a ZIP64 field), which is read after the data's end. Data that does
+     * not decode, is cut short, or does not match is a {@link ZipException}; an LZMA dictionary beyond the memory
+     * allowed is {@link Compressed.MemoryLimit}. Linear in the bytes.
+     */
+    private static final class Unpacked extends InputStream {
+        private final Source source;
+        private final String name;
+        private final int method;
+        private final boolean descriptor;
+        /** Whether LZMA data ends with an end marker (flag bit 1). */
+        private final boolean endMarker;
+
+        private final int sizeBytes;
+        private final int headerCrc;
+        private final long headerSize;
+        private final Pulled pulled;
+        private final Compressed.Allowance memory;
+        private final CRC32 crc = new CRC32();
+        private InputStream decoder;
+        private long size;
+        private boolean ended;
+
+        Unpacked(Source source, String name, byte[] h, byte[] extra, Compressed.Allowance memory) {
+            this.source = source;
+            this.name = name;
+            this.memory = memory;
+            this.method = ArchiveBytes.le16(h, 8);
+            this.descriptor = (ArchiveBytes.le16(h, 6) & 8) != 0;
+            this.endMarker = (ArchiveBytes.le16(h, 6) & 2) != 0;
+            boolean zip64 = zip64(extra);
+            this.sizeBytes = zip64 ? 8 : 4;
+            this.headerCrc = ArchiveBytes.le32(h, 14);
+            long compressed = ArchiveBytes.le32(h, 18) & 0xffffffffL;
+            long uncompressed = ArchiveBytes.le32(h, 22) & 0xffffffffL;
+            if (zip64 && (compressed == 0xffffffffL || uncompressed == 0xffffffffL)) {
+                // the ZIP64 field holds the sizes whose header fields are all ones: uncompressed first (APPNOTE 4.5.3)
+                for (int i = 0; i + 4 <= extra.length; i += 4 + ArchiveBytes.le16(extra, i + 2)) {
+                    if (ArchiveBytes.le16(extra, i) == 1) {
+                        int at = i + 4;
+                        int end = at + ArchiveBytes.le16(extra, i + 2);
+                        if (uncompressed == 0xffffffffL && at + 8 <= end && at + 8 <= extra.length) {
+                            uncompressed = le64(extra, at);
+                            at += 8;
+                        }
+                        if (compressed == 0xffffffffL && at + 8 <= end && at + 8 <= extra.length) {
+                            compressed = le64(extra, at);
+                        }
+                        break;
+                    }
+                }
+            }
+            this.headerSize = descriptor ? -1 : uncompressed;
+            this.pulled = new Pulled(source, descriptor ? Long.MAX_VALUE : compressed);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            if (decoder == null) {
+                decoder = Compressed.zipEntry(method, pulled, headerSize, endMarker, memory);
+            }
+            int n;
+            try {
+                n = decoder.read(b, off, len);
+            } catch (Compressed.Unreadable e) {
+                throw e;
+            } catch (IOException e) {
+                throw new ZipException("entry \"" + name + "\": " + e.getMessage());
+            }
+            if (n > 0) {
+                crc.update(b, off, n);
+                size += n;
+                return n;
+            }
+            if (n < 0) {
+                end();
+            }
+            return n;
+        }
+
+        private void end() throws IOException {
+            ended = true;
+            byte[] unused = decoder instanceof Bzip2Stream bz ? bz.unusedInput() : new byte[0];
+            decoder.close();
+            if (!descriptor) {
+                // the data is the header's compressed size: what the decoder left of it is passed over
+                pulled.drain();
+                if ((int) crc.getValue() != headerCrc || size != headerSize) {
+                    throw new ZipException("entry \"" + name + "\": its data does not match its header's CRC and size");
+                }
+                return;
+            }
+            byte[] rest = pulled.rest();
+            long compressed = pulled.consumed() - unused.length;
+            source.unread(rest);
+            source.unread(unused);
+            byte[] d = source.readNBytes(8 + 2 * sizeBytes);
+            int at = d.length >= 4 && ArchiveBytes.le32(d, 0) == 0x08074b50 ? 4 : 0;
+            boolean matches = d.length >= at + 4 + 2 * sizeBytes
+                    && ArchiveBytes.le32(d, at) == (int) crc.getValue()
+                    && (sizeBytes == 8
+                            ? le64(d, at + 4) == compressed && le64(d, at + 12) == size
+                            : ArchiveBytes.le32(d, at + 4) == (int) compressed
+                                    && ArchiveBytes.le32(d, at + 8) == (int) size);
+            if (!matches) {
+                throw new ZipException("entry \"" + name + "\": its data descriptor does not match its data");
+            }
+            source.unread(java.util.Arrays.copyOfRange(d, Math.min(d.length, at + 4 + 2 * sizeBytes), d.length));
+        }
+
+        /** Closes the decoder, giving its memory back. */
+        @Override
+        public void close() throws IOException {
+            if (decoder != null) {
+                decoder.close();
+            }
+        }
+    }
+
+    private static long le64(byte[] b, int i) {
+        return (ArchiveBytes.le32(b, i) & 0xffffffffL) | (long) ArchiveBytes.le32(b, i + 4) << 32;
+    }
+
+    /**
+     * Up to {@code limit} bytes of the source through a buffer, counting what it gives; what it read but did not give
+     * ({@link #rest}) is the caller's to give back.
+     */
+    private static final class Pulled extends InputStream {
+        private final Source source;
+        private long left;
+        private final byte[] buf = new byte[8192];
+        private int pos;
+        private int end;
+        private long consumed;
+
+        Pulled(Source source, long limit) {
+            this.source = source;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pos == end && !fill()) {
+                return -1;
+            }
+            consumed++;
+            return buf[pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (pos == end && !fill()) {
+                return -1;
+            }
+            int n = Math.min(len, end - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            consumed += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            if (left == 0) {
+                return false;
+            }
+            int r = source.read(buf, 0, (int) Math.min(buf.length, left));
+            if (r <= 0) {
+                return false;
+            }
+            pos = 0;
+            end = r;
+            left -= r;
+            return true;
+        }
+
+        /** The bytes given. */
+        long consumed() {
+            return consumed;
+        }
+
+        /** The bytes read from the source but not given. */
+        byte[] rest() {
+            byte[] r = java.util.Arrays.copyOfRange(buf, pos, end);
+            pos = end;
+            return r;
+        }
+
+        /** Reads the rest of the limit; fewer bytes in the source is a {@link ZipException}. */
+        void drain() throws IOException {
+            pos = end;
+            if (left != Long.MAX_VALUE && source.skip(left) < left) {
+                throw new ZipException("an entry cut short");
+            }
+            left = 0;
         }
     }
 }

@@ -195,9 +195,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * since a compound file is read by its allocation tables with the macro check on (a workbook stream's records in
      * its chain's order, in the mini stream too; a file whose tables cannot be followed is {@code NOT_INSPECTED}), and
      * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open}, and a PowerPoint VBA project
-     * found in its compressed storage, are {@code OFFICE_MACRO}.
+     * found in its compressed storage, are {@code OFFICE_MACRO}; 26
+     * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened.
      */
-    static final int VERSION = 25;
+    static final int VERSION = 26;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

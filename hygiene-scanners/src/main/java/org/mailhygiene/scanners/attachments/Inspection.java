@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.scanners.archive.ArchiveKind;
+import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.TnefStream;
@@ -180,7 +181,7 @@ final class Inspection {
         }
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
-                && !isGzip(prefix, n)
+                && !isCompressedFile(prefix, n)
                 && !TarStream.starts(prefix, n)
                 && !TnefStream.starts(prefix, n)
                 && (isTextual(trueType)
@@ -207,7 +208,7 @@ final class Inspection {
         boolean zip = TrueTypes.isZip(trueType);
         boolean tar = !zip && TarStream.starts(prefix, n);
         boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
-        if (zip || tar || tnef || isGzip(prefix, n)) {
+        if (zip || tar || tnef || isCompressedFile(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
                 add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
             }
@@ -235,7 +236,7 @@ final class Inspection {
             } else if (tnef) {
                 tnef(location, whole, depth + 1, budget);
             } else {
-                gzip(location, cleanName, whole, depth + 1, budget);
+                compressedFile(location, cleanName, ArchiveKind.of(prefix, n), whole, depth + 1, budget);
             }
         } else {
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
@@ -756,6 +757,12 @@ final class Inspection {
         return ArchiveKind.of(prefix, n) == ArchiveKind.GZIP;
     }
 
+    /** Whether content starts as a single compressed file: gzip, bzip2, xz or LZMA alone. */
+    private static boolean isCompressedFile(byte[] prefix, int n) {
+        ArchiveKind kind = ArchiveKind.of(prefix, n);
+        return kind == ArchiveKind.GZIP || Compressed.opens(kind);
+    }
+
     /**
      * Opens a gzip file (each member of a concatenated one, as gunzip and archive tools do) and inspects what it holds
      * as one archive entry: named as the file name the first member stores (RFC 1952 FNAME, what 7-Zip and Windows
@@ -764,33 +771,50 @@ final class Inspection {
      * bytes count against the same limits as a zip's. A file the tools would not read alike (a header that cannot be
      * read or fails its checksum, a stored name longer than {@value GzipStream#MAX_NAME} bytes, compressed data that
      * cannot be inflated, a member failing its CRC-32 or size: {@link GzipStream}) is a broken
-     * archive.
+     * archive. A bzip2, xz or LZMA-alone file likewise ({@link Compressed}), named as the outer name without its
+     * {@code .bz2}, {@code .xz} or {@code .lzma} ({@code .tbz2}, {@code .txz} give {@code .tar}): corrupt data or a
+     * check that fails is a broken archive; an LZMA dictionary beyond the memory allowed is a limit (ARCHIVE_LIMIT).
      */
-    private void gzip(String location, Optional<String> outerName, InputStream raw, int depth, Budget budget)
+    private void compressedFile(
+            String location, Optional<String> outerName, ArchiveKind kind, InputStream raw, int depth, Budget budget)
             throws IOException {
         Counting compressed = new Counting(raw);
-        GzipStream inflated;
+        String format = kind == ArchiveKind.GZIP ? "gzip" : kind.name().toLowerCase(Locale.ROOT);
+        InputStream inflated;
+        Optional<String> stored;
+        Optional<String> outer;
         try {
-            inflated = new GzipStream(compressed);
-        } catch (java.util.zip.ZipException ex) {
-            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken gzip file: " + ex.getMessage());
+            if (kind == ArchiveKind.GZIP) {
+                GzipStream gzip = new GzipStream(compressed);
+                inflated = gzip;
+                stored = gzip.storedName().map(Inspection::windowsName).filter(v -> !v.isEmpty());
+                outer = outerName.flatMap(Inspection::gunzippedName);
+            } else {
+                inflated = Compressed.open(kind, compressed, budget.decoderMemory);
+                stored = Optional.empty();
+                outer = outerName.flatMap(Compressed::unpackedName);
+            }
+        } catch (Compressed.Unreadable ex) {
+            throw new LimitReached(format + " file: " + ex.getMessage());
+        } catch (IOException ex) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    location,
+                    location + ": broken " + format + " file: " + ex.getMessage());
             return;
         }
         budget.entries++;
         if (budget.entries > policy.maxArchiveEntries()) {
+            inflated.close();
             throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
         }
-        Optional<String> outer = outerName.flatMap(Inspection::gunzippedName);
-        Optional<String> name = inflated.storedName()
-                .map(Inspection::windowsName)
-                .filter(v -> !v.isEmpty())
-                .or(() -> outer);
+        Optional<String> name = stored.or(() -> outer);
         // gunzip, Python and macOS extract under the outer name without .gz, 7-Zip and Windows under the stored one:
         // a name blocked either way is blocked (Invoice.js.gz storing report.xml passed before)
         if (outer.isPresent() && name.isPresent() && !outer.get().equalsIgnoreCase(name.get())) {
             names(location + " > " + outer.get() + " (as gunzip names it)", outer, Optional.empty(), Optional.empty());
         }
-        String entryLocation = location + " > " + name.orElse("gzip content");
+        String entryLocation = location + " > " + name.orElse(format + " content");
         Expanding entry = new Expanding(inflated, compressed, budget);
         try {
             item(entryLocation, name, Optional.empty(), entry, depth, budget);
@@ -800,7 +824,10 @@ final class Inspection {
         } catch (LimitReached ex) {
             throw ex;
         } catch (IOException ex) {
-            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, entryLocation, entryLocation + ": broken gzip content: " + ex);
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    entryLocation,
+                    entryLocation + ": broken " + format + " content: " + ex);
         } finally {
             inflated.close();
         }
@@ -827,7 +854,7 @@ final class Inspection {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
         Set<String> streamed = new HashSet<>();
         Set<Long> headers = new HashSet<>(); // where the streamed entries' local headers are; -1 for one unknown
-        try (ZipStream z = new ZipStream(compressed)) {
+        try (ZipStream z = new ZipStream(compressed, budget.decoderMemory)) {
             while (true) {
                 ZipStream.Entry e;
                 try {
@@ -1173,6 +1200,9 @@ final class Inspection {
 
     /** Limits shared by one attachment and every archive nested in it. */
     private static final class Budget {
+        /** The memory the LZMA decoders of the attachment's archives may hold at once: two of the largest. */
+        final Compressed.Allowance decoderMemory = new Compressed.Allowance(2 * Compressed.MAX_MEMORY);
+
         long expanded;
         int entries;
         int uuencodedFiles;
@@ -1277,7 +1307,12 @@ final class Inspection {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = source.read(b, off, len);
+            int n;
+            try {
+                n = source.read(b, off, len);
+            } catch (Compressed.Unreadable e) {
+                throw new LimitReached(e.getMessage());
+            }
             if (n > 0) {
                 budget.expanded += n;
                 compressed.expanded += n;

@@ -23,6 +23,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.archive.ArchiveKind;
+import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.archive.ZipStream;
@@ -45,10 +46,11 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
  *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
- *       or in a file of a zip, gzip or tar archive or of a TNEF stream (Outlook's {@code winmail.dat}, each attached
- *       file under its long name) among those (archives in archives to {@value #MAX_ARCHIVE_DEPTH} levels; a broken
+ *       or in a file of a zip, gzip or tar archive, of a bzip2, xz or LZMA file, or of a TNEF stream (Outlook's
+ *       {@code winmail.dat}, each attached file under its long name) among those (archives in archives to {@value
+ *       #MAX_ARCHIVE_DEPTH} levels; zip entries stored, deflated, or compressed with bzip2, LZMA or xz; a broken
  *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
- *       passed over, the entries after it read, unless its sizes follow its data: then it ends its zip's reading)
+ *       passed over, the entries after it read, unless its sizes are ZIP64's: then it ends its zip's reading)
  *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
@@ -62,8 +64,10 @@ import org.mailhygiene.scanners.mime.TextFiles;
  * part-count limits) rather than calling the message clean; so do a yEnc line too long to decode and BinHex files
  * decoding to more than the walker's decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}), and archives
  * whose entries expand to more than that limit in all ({@link ScanFailure.Kind#TOO_LARGE}), nested deeper or holding
- * more than {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}). Broken MIME structure is
- * scanned as far as it can be parsed.
+ * more than {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}), and an xz or LZMA file or
+ * zip entry whose dictionary needs more memory than its decoder may have (up to {@link Compressed#MAX_MEMORY}, two such
+ * decoders open at once in a message's archives) or whose options XZ for Java does not read ({@link
+ * ScanFailure.Kind#UNSCANNABLE}). Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
@@ -78,9 +82,10 @@ public final class SignatureScanner implements Scanner {
      * since zip, gzip and tar archives are opened; 6 since TNEF streams are too, and EICAR in an archive's first
      * bytes is reported in the file holding it; 7 since a zip directory entry's data counts against the archives'
      * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read; 9 since a deflated zip entry
-     * with a ZIP64 data descriptor is read.
+     * with a ZIP64 data descriptor is read; 10 since bzip2, xz and LZMA files, zip entries compressed with bzip2, LZMA
+     * or xz, and the entries after an encrypted zip entry with a data descriptor are read.
      */
-    public static final String VERSION = "9";
+    public static final String VERSION = "10";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -283,12 +288,13 @@ public final class SignatureScanner implements Scanner {
 
     /**
      * Matches a file's bytes (a MIME part's decoded content, a file encoded into a text) through {@code m} and, when it
-     * starts as a zip, gzip or tar archive or a TNEF stream, each file the archive holds through a matcher of its own,
+     * starts as a zip, gzip or tar archive, a bzip2, xz or LZMA file or a TNEF stream, each file the archive holds through a matcher of its own,
      * archives in archives too, to {@value #MAX_ARCHIVE_DEPTH} levels. An archive is read from its start as far as it
      * can be read: a broken one is searched up to its damage, an encrypted zip entry is passed over (as clamd, with
      * Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it) and the entries
-     * after it are read (until session 51 it ended the zip's reading: EICAR after a locked file was clean), unless its
-     * sizes follow its data, which ends the zip's reading. An archive nested deeper, more than
+     * after it are read (until session 51 it ended the zip's reading: EICAR after a locked file was clean; until session
+     * 52 so did one with a data descriptor, which Info-ZIP's {@code zip -e} writes for every entry), unless its sizes
+     * are ZIP64's, which ends the zip's reading. An archive nested deeper, more than
      * {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's decoded-bytes limit in the
      * message's archives in all are noted in {@code found}: the scan cannot be clean, unless EICAR was in the bytes
      * read before the limit.
@@ -348,7 +354,7 @@ public final class SignatureScanner implements Scanner {
         try {
             switch (kind) {
                 case ZIP -> {
-                    try (ZipStream zip = new ZipStream(whole)) {
+                    try (ZipStream zip = new ZipStream(whole, found.decoderMemory)) {
                         for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
                             if (e.encrypted()) {
                                 continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
@@ -382,6 +388,16 @@ public final class SignatureScanner implements Scanner {
                         }
                     }
                 }
+                case BZIP2, XZ, LZMA -> {
+                    try (InputStream content = Compressed.open(kind, whole, found.decoderMemory)) {
+                        return entry(
+                                kind.name().toLowerCase(java.util.Locale.ROOT) + " content",
+                                content,
+                                depth,
+                                found,
+                                buf);
+                    }
+                }
                 case TNEF -> {
                     // a file is read into memory before its name (which follows it): its claimed length is held to
                     // what the archives' budget has left first
@@ -410,6 +426,8 @@ public final class SignatureScanner implements Scanner {
             }
         } catch (ArchiveLimit | InterruptedIOException e) {
             throw e;
+        } catch (Compressed.Unreadable e) {
+            throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "an archive that cannot be read: " + e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             // broken or encrypted: searched as far as it could be read (the message's own read failures are the
             // walker's, which it reports after the walk)
@@ -567,6 +585,8 @@ public final class SignatureScanner implements Scanner {
         long archiveBytesLeft;
         /** The bytes the message's BinHex files decode to, held to the walker's decoded-bytes limit in all. */
         final TextFiles.Budget binHex;
+        /** The memory the LZMA decoders of the message's archives may hold at once: two of the largest. */
+        final Compressed.Allowance decoderMemory = new Compressed.Allowance(2 * Compressed.MAX_MEMORY);
 
         Found(long maxDecodedBytes) {
             binHex = TextFiles.binHexBudget(maxDecodedBytes);

@@ -24,6 +24,7 @@ import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.CompressionTools;
 import org.mailhygiene.scanners.archive.TnefSamples;
 import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.mime.CmsContent;
@@ -1351,6 +1352,61 @@ class AttachmentPolicyScannerTest {
                         .orElseThrow()
                         .names())
                 .containsExactly("invoice.exe");
+    }
+
+    /**
+     * Until session 52 bzip2, xz and LZMA files were not opened (a program in a {@code .tar.bz2} or {@code .tar.xz}
+     * passed with nothing said) and zip entries compressed with bzip2 or LZMA (Python's {@code zipfile}, 7-Zip) made
+     * the zip ARCHIVE_BROKEN. Each is opened now, under the name bunzip2 and unxz give it, within the same limits.
+     */
+    @Test
+    void bzip2XzAndLzmaFilesAndSuchZipEntriesAreInspected() throws Exception {
+        byte[] tar = tar("setup.exe", Samples.pe());
+        for (Object[] c : new Object[][] {
+            {"files.tar.bz2", CompressionTools.bzip2(tar), "\"files.tar.bz2\" > files.tar > setup.exe:"},
+            {"files.tar.xz", CompressionTools.xz(tar), "\"files.tar.xz\" > files.tar > setup.exe:"},
+            {"files.tbz2", CompressionTools.bzip2(tar), "\"files.tbz2\" > files.tar > setup.exe:"},
+            {"setup.exe.lzma", CompressionTools.lzma(Samples.pe()), "\"setup.exe.lzma\" > setup.exe:"},
+            {
+                "m12.zip",
+                CompressionTools.pythonZip(12, false, CompressionTools.entries("setup.exe", Samples.pe())),
+                "\"m12.zip\" > setup.exe:"
+            },
+            {
+                "m14.zip",
+                CompressionTools.pythonZip(14, true, CompressionTools.entries("setup.exe", Samples.pe())),
+                "\"m14.zip\" > setup.exe:"
+            },
+        }) {
+            Verdict v = scan(Samples.attachment((String) c[0], "application/octet-stream", (byte[]) c[1]));
+            assertThat(rules(v)).as((String) c[0]).containsExactly("EXECUTABLE_ATTACHMENT");
+            assertThat(v.rules().get(0).description()).as((String) c[0]).contains((String) c[2]);
+        }
+        byte[] text = "hello ".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        for (byte[] clean : java.util.List.of(
+                CompressionTools.bzip2(tar("a.txt", text)),
+                CompressionTools.xz(tar("a.txt", text)),
+                CompressionTools.pythonZip(12, false, CompressionTools.entries("a.txt", text)),
+                CompressionTools.pythonZip(14, false, CompressionTools.entries("a.txt", text)))) {
+            Verdict v = scan(Samples.attachment("files.bin", "application/octet-stream", clean));
+            assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+        }
+        // a bomb, a broken file, a dictionary beyond the memory allowed
+        byte[] zeros = new byte[20 * 1024 * 1024]; // beyond the expansion ratio
+        assertThat(rules(scan(Samples.attachment("big.bz2", "application/x-bzip2", CompressionTools.bzip2(zeros)))))
+                .containsExactly("ARCHIVE_LIMIT");
+        assertThat(rules(scan(Samples.attachment("big.xz", "application/x-xz", CompressionTools.xz(zeros)))))
+                .containsExactly("ARCHIVE_LIMIT");
+        byte[] broken = CompressionTools.bzip2(text);
+        broken[12] ^= 1;
+        Verdict b = scan(Samples.attachment("a.txt.bz2", "application/x-bzip2", broken));
+        assertThat(rules(b)).containsExactly("ARCHIVE_BROKEN");
+        assertThat(b.rules().get(0).description()).contains("bzip2 block CRC does not match its data");
+        byte[] huge = CompressionTools.lzma(text);
+        java.util.Arrays.fill(huge, 1, 5, (byte) 0xff);
+        Verdict h = scan(Samples.attachment("a.txt.lzma", "application/octet-stream", huge));
+        assertThat(rules(h)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(h.rules().get(0).description()).contains("its LZMA dictionary needs 4095 MiB of memory");
     }
 
     /** A ustar archive of the given files, name then content, as tar writes one (no compression). */

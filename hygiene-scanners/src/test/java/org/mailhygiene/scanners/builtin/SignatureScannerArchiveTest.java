@@ -19,6 +19,7 @@ import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.CompressionTools;
 import org.mailhygiene.scanners.TestMessages;
 import org.mailhygiene.scanners.archive.TnefSamples;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -190,7 +191,7 @@ class SignatureScannerArchiveTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
             byte[] readme = ascii("locked\r\n");
-            ZipEntry locked = new ZipEntry("readme.txt"); // stored: its sizes in its local header, as zip -e writes
+            ZipEntry locked = new ZipEntry("readme.txt"); // stored: its sizes in its local header, no descriptor
             locked.setMethod(ZipEntry.STORED);
             locked.setSize(readme.length);
             CRC32 crc = new CRC32();
@@ -208,6 +209,149 @@ class SignatureScannerArchiveTest {
         Verdict v = scan("locked-first.zip", z);
         assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
         assertThat(v.rules().get(0).description()).endsWith("locked-first.zip) > eicar.com");
+    }
+
+    /**
+     * Info-ZIP's {@code zip -e} sets an encrypted entry's data-descriptor flag whether or not its header has the sizes
+     * (it has them in a file, not when zip writes to a pipe), and the JDK's reader refuses both: until session 52 the
+     * zip's reading ended at the first locked entry, and EICAR after it was clean.
+     */
+    @Test
+    void theEntriesAfterAnEncryptedOneWithADataDescriptorAreRead() throws Exception {
+        byte[] readme = ascii("locked, and its descriptor follows\r\n".repeat(20));
+        CRC32 crc = new CRC32();
+        crc.update(readme);
+        // as zip -e writes to a file: the sizes in the header, and a signed descriptor after the data
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            ZipEntry locked = new ZipEntry("readme.txt");
+            locked.setMethod(ZipEntry.STORED);
+            locked.setSize(readme.length);
+            locked.setCrc(crc.getValue());
+            zip.putNextEntry(locked);
+            zip.write(readme);
+            zip.putNextEntry(new ZipEntry("eicar.com"));
+            zip.write(ascii(eicar()));
+        }
+        byte[] plain = out.toByteArray();
+        int dataEnd = 30 + "readme.txt".length() + readme.length;
+        ByteArrayOutputStream withDescriptor = new ByteArrayOutputStream();
+        withDescriptor.write(plain, 0, dataEnd);
+        withDescriptor.write(new byte[] {'P', 'K', 7, 8});
+        for (long v : new long[] {crc.getValue(), readme.length, readme.length}) {
+            withDescriptor.write(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
+        }
+        withDescriptor.write(plain, dataEnd, plain.length - dataEnd);
+        byte[] sized = withDescriptor.toByteArray();
+        sized[6] |= 9; // encrypted, and a descriptor follows
+        Verdict v = scan("locked-first.zip", sized);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("locked-first.zip) > eicar.com");
+
+        // as zip -e writes to a pipe: no sizes in the header, the descriptor the only place they are (the JDK's
+        // writer makes deflated entries so; the flag is set by hand)
+        ByteArrayOutputStream piped = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(piped)) {
+            zip.putNextEntry(new ZipEntry("readme.txt"));
+            zip.write(readme);
+            zip.putNextEntry(new ZipEntry("eicar.com"));
+            zip.write(ascii(eicar()));
+        }
+        byte[] streamed = piped.toByteArray();
+        streamed[6] |= 1;
+        Verdict w = scan("locked-piped.zip", streamed);
+        assertThat(w.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(w.rules().get(0).description()).endsWith("locked-piped.zip) > eicar.com");
+    }
+
+    /**
+     * Until session 52 bzip2, xz and LZMA files, tars in them and zip entries compressed with bzip2 or LZMA (methods 12
+     * and 14, as Python's {@code zipfile} and 7-Zip write them) were not opened: EICAR in each was clean for this
+     * scanner, while clamd finds it in all but the zip's LZMA entries.
+     */
+    @Test
+    void eicarInBzip2XzAndLzmaFilesTarsInThemAndSuchZipEntriesIsInfected() throws Exception {
+        // EICAR with text around it, so that no format stores it as it is
+        byte[] file = ascii("padding ".repeat(40) + eicar() + " padding".repeat(40));
+        byte[] tar = tar("dir/eicar.com", file);
+        java.util.Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("eicar.com.bz2", CompressionTools.bzip2(file));
+        cases.put("files.tar.bz2", CompressionTools.bzip2(tar));
+        cases.put("eicar.com.xz", CompressionTools.xz(file));
+        cases.put("files.tar.xz", CompressionTools.xz(tar, "-9"));
+        cases.put("eicar.com.lzma", CompressionTools.lzma(file));
+        for (int method : new int[] {12, 14}) {
+            for (boolean toStream : new boolean[] {false, true}) {
+                cases.put(
+                        "m" + method + (toStream ? "-streamed" : "") + ".zip",
+                        CompressionTools.pythonZip(
+                                method,
+                                toStream,
+                                CompressionTools.entries("readme.txt", ascii("nothing here"), "eicar.com", file)));
+            }
+        }
+        for (java.util.Map.Entry<String, byte[]> c : cases.entrySet()) {
+            byte[] bytes = c.getValue();
+            assertThat(new String(bytes, StandardCharsets.ISO_8859_1))
+                    .as(c.getKey())
+                    .doesNotContain(eicar());
+            Verdict v = scan(c.getKey(), bytes);
+            assertThat(v.outcome()).as(c.getKey()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description())
+                    .as(c.getKey())
+                    .endsWith(
+                            c.getKey().endsWith(".zip")
+                                    ? c.getKey() + ") > eicar.com"
+                                    : c.getKey().startsWith("files")
+                                            ? " content > dir/eicar.com"
+                                            : c.getKey() + ") > "
+                                                    + (c.getKey().endsWith(".bz2")
+                                                            ? "bzip2"
+                                                            : c.getKey().endsWith(".xz") ? "xz" : "lzma")
+                                                    + " content");
+        }
+        // the same, clean
+        assertThat(scan("files.tar.bz2", CompressionTools.bzip2(tar("a.txt", ascii("hello"))))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    /** Bombs stop at the archives' budgets: expansion (TOO_LARGE), nesting, and the memory an LZMA header asks for. */
+    @Test
+    void bzip2AndXzBombsAndHugeDictionariesAreNeverClean() throws Exception {
+        SignatureScanner limited = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(5_000_000).build());
+        byte[] zeros = new byte[20_000_000];
+        for (byte[] bomb : java.util.List.of(CompressionTools.bzip2(zeros), CompressionTools.xz(zeros))) {
+            assertThat(bomb.length).isLessThan(20_000);
+            byte[] msg = TestMessages.withAttachment("x", "zeros.bin.bz2", bomb);
+            assertThatThrownBy(() -> limited.scan(Message.of(msg)))
+                    .isInstanceOfSatisfying(
+                            ScanException.class,
+                            e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+        }
+        byte[] deep = ascii("hello");
+        for (int i = 0; i <= SignatureScanner.MAX_ARCHIVE_DEPTH; i++) {
+            deep = CompressionTools.bzip2(deep);
+        }
+        byte[] tooDeep = deep;
+        assertThatThrownBy(() -> scan("deep.bz2", tooDeep))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
+        // an LZMA header asking for a 4 GiB dictionary, and a zip's LZMA entry asking for 2 GiB
+        byte[] lz = CompressionTools.lzma(ascii("hello ".repeat(100)));
+        Arrays.fill(lz, 1, 5, (byte) 0xff);
+        assertThatThrownBy(() -> scan("huge.lzma", lz)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail()).contains("its LZMA dictionary needs 4095 MiB of memory");
+        });
+        byte[] zip = CompressionTools.pythonZip(14, false, CompressionTools.entries("a.txt", ascii("hello")));
+        zip[30 + 5 + 8] = (byte) 0x80;
+        assertThatThrownBy(() -> scan("huge.zip", zip))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
     }
 
     @Test
