@@ -196,7 +196,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * its chain's order, in the mini stream too; a file whose tables cannot be followed is {@code NOT_INSPECTED}), and
      * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open}, and a PowerPoint VBA project
      * found in its compressed storage, are {@code OFFICE_MACRO}; 26
-     * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened.
+     * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened, and a bzip2 or xz file
+     * declared as the type of what it holds is no TYPE_MISMATCH.
      */
     static final int VERSION = 26;
 

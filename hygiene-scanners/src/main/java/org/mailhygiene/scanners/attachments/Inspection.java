@@ -1096,16 +1096,18 @@ final class Inspection {
     }
 
     /**
-     * A gzip file declared as the type of what it holds, named by its name without {@code .gz}: {@code backup.tar.gz}
-     * declared {@code application/x-tar}, {@code report.xml.gz} {@code application/xml}, as HTTP labels a type and its
-     * {@code Content-Encoding}. Python's {@code mimetypes.guess_type}, which scripts that mail reports and backups use,
-     * gives these (with the encoding apart); each was a TYPE_MISMATCH until session 47. What the gzip file holds is
-     * opened and checked under that name anyway.
+     * A gzip, bzip2 or xz file declared as the type of what it holds, named by its name without {@code .gz}, {@code
+     * .bz2} or {@code .xz}: {@code backup.tar.gz} or {@code backup.tar.bz2} declared {@code application/x-tar}, {@code
+     * report.xml.gz} {@code application/xml}, as HTTP labels a type and its {@code Content-Encoding}. Python's {@code
+     * mimetypes.guess_type}, which scripts that mail reports and backups use, gives these (with the encoding apart);
+     * each was a TYPE_MISMATCH until session 47 (gzip) and 52 (bzip2, xz). What the file holds is opened and checked
+     * under that name anyway.
      */
     private static boolean gzipOfDeclared(byte[] prefix, int n, String declared, Optional<String> cleanName) {
-        return isGzip(prefix, n)
+        ArchiveKind kind = ArchiveKind.of(prefix, n);
+        return (kind == ArchiveKind.GZIP || Compressed.opens(kind))
                 && cleanName
-                        .flatMap(Inspection::gunzippedName)
+                        .flatMap(kind == ArchiveKind.GZIP ? Inspection::gunzippedName : Compressed::unpackedName)
                         .flatMap(TrueTypes::typeForName)
                         .filter(inner -> agree(declared, inner))
                         .isPresent();

@@ -688,6 +688,27 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * Likewise a bzip2 or xz file: Python's {@code mimetypes.guess_type("backup.tar.bz2")} gives {@code
+     * application/x-tar} (encoding {@code bzip2}), and a backup script so declaring it got a TYPE_MISMATCH until
+     * session 52; the tar is still opened and its files checked.
+     */
+    @Test
+    void aBzip2OrXzFileDeclaredAsWhatItHoldsIsNoTypeMismatch() throws Exception {
+        byte[] tar = tar("notes.txt", "hello".getBytes(StandardCharsets.US_ASCII));
+        for (String[] c :
+                new String[][] {{"backup.tar.bz2", "bzip2"}, {"backup.tar.xz", "xz"}, {"backup.tbz2", "bzip2"}}) {
+            byte[] file = c[1].equals("xz") ? CompressionTools.xz(tar) : CompressionTools.bzip2(tar);
+            Verdict v = scan(Samples.attachment(c[0], "application/x-tar", file));
+            assertThat(v.outcome()).as(c[0] + ": " + v).isEqualTo(Outcome.CLEAN);
+        }
+        byte[] withProgram = CompressionTools.bzip2(tar("setup.exe", Samples.pe()));
+        assertThat(rules(scan(Samples.attachment("backup.tar.bz2", "application/x-tar", withProgram))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(rules(scan(Samples.attachment("backup.tar.bz2", "application/pdf", CompressionTools.bzip2(tar)))))
+                .containsExactly("TYPE_MISMATCH");
+    }
+
+    /**
      * A gzip file declared as the type of what it holds ({@code backup.tar.gz} as {@code application/x-tar},
      * {@code report.xml.gz} as {@code application/xml}: Python's {@code mimetypes.guess_type} gives these) was a
      * TYPE_MISMATCH (found on Apache Tika's test documents, session 47). Not now; what it holds is still checked, and
