@@ -277,15 +277,18 @@ public final class ZipStream implements AutoCloseable {
                 }
                 continue;
             }
-            byte[] window = java.util.Arrays.copyOfRange(buf, start, Math.min(end, start + look));
             int length = 0;
-            if (window.length >= 4
-                    && ArchiveBytes.le32(window, 0) == 0x08074b50
-                    && sizeAt(window, 8, sizeBytes, passed)
-                    && headerOrEnd(window, 8 + 2 * sizeBytes, ended)) {
-                length = 8 + 2 * sizeBytes;
-            } else if (sizeAt(window, 4, sizeBytes, passed) && headerOrEnd(window, 4 + 2 * sizeBytes, ended)) {
-                length = 4 + 2 * sizeBytes;
+            byte low = (byte) passed; // the compressed size's first byte, compared first: it rules out most places
+            if ((start + 4 < end && buf[start + 4] == low) || (start + 8 < end && buf[start + 8] == low)) {
+                byte[] window = java.util.Arrays.copyOfRange(buf, start, Math.min(end, start + look));
+                if (window.length >= 4
+                        && ArchiveBytes.le32(window, 0) == 0x08074b50
+                        && sizeAt(window, 8, sizeBytes, passed)
+                        && headerOrEnd(window, 8 + 2 * sizeBytes, ended)) {
+                    length = 8 + 2 * sizeBytes;
+                } else if (sizeAt(window, 4, sizeBytes, passed) && headerOrEnd(window, 4 + 2 * sizeBytes, ended)) {
+                    length = 4 + 2 * sizeBytes;
+                }
             }
             if (length > 0) {
                 source.unread(java.util.Arrays.copyOfRange(buf, start + length, end));
