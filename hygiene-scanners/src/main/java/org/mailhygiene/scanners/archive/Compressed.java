@@ -96,7 +96,11 @@ public final class Compressed {
 
         MemoryLimit(long needed, long limit) {
             super("its LZMA dictionary needs " + (needed >> 20) + " MiB of memory, more than the " + (limit >> 20)
-                    + " MiB allowed");
+                    + " MiB allowed"
+                    + (limit < MAX_MEMORY
+                            ? " (what is left while other LZMA decoders of the same archives are open; "
+                                    + (MAX_MEMORY >> 20) + " MiB for one alone)"
+                            : ""));
         }
     }
 
