@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -73,9 +74,12 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *   <li>{@code v:SHA256:IDHASH}, a verdict (text form), for the verdict cache's TTL; {@code l:SHA256:IDHASH}, a scan
  *       lease (the holder's token), for the lease time. {@code IDHASH} is the first 32 hex digits of the SHA-256 of the
  *       scanner's cache identity, so a changed identity (new signatures, new settings) never reads an old verdict.
- *       With {@code ?verdict-key=} the value starts with {@code mhs1 } and the HMAC-SHA256 of the key and the verdict
- *       text ({@link VerdictSigner}); a verdict read whose tag does not verify (unsigned, another secret, another key's)
- *       is a miss, counted ({@link #refusedVerdicts()}) and logged at WARN once a minute.
+ *       With {@code ?verdict-key=} the value starts with {@code mhs2 } and the HMAC-SHA256 of the key, the verdict's
+ *       expiry (the writer's clock plus the TTL) and the verdict text, then the expiry and the text
+ *       ({@link VerdictSigner}); a verdict read whose tag does not verify (unsigned, another secret, another key's, or
+ *       signed by a version before the expiry was signed: {@code mhs1 }), or read more than {@link #EXPIRY_SKEW} after
+ *       its signed expiry (kept by {@code PERSIST}, stored again), is a miss, counted ({@link #refusedVerdicts()}) and
+ *       logged at WARN once a minute; one read less late than that is a miss not counted (clocks that disagree).
  *   <li>{@code rl:KEY}, a token bucket (hash {@code tokens}, {@code last}), expiring one window after its last use;
  *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
  *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals), {@code stats:{DAY}:nodes} (set of node names)
@@ -394,6 +398,16 @@ public final class RedisSharedState implements SharedState {
     /** How often verdicts refused for their signature are logged again: every minute while they come. */
     static final long REFUSED_WARNING_NANOS = Duration.ofMinutes(1).toNanos();
 
+    /** Why a verdict whose tag does not verify is refused, in its WARN line. */
+    private static final String UNVERIFIED =
+            "is unsigned or its signature does not verify with verdict-key (or verdict-key-previous)";
+
+    /**
+     * How far past its signed expiry a verdict may be read without being counted as refused: 5 s, for nodes whose
+     * clocks disagree a little (it is a miss all the same). Later than that, it was kept or stored again on purpose.
+     */
+    static final Duration EXPIRY_SKEW = Duration.ofSeconds(5);
+
     /** How often a node name published by two processes is logged again: every hour while it lasts. */
     private static final long SHARED_NAME_WARNING_NANOS = Duration.ofHours(1).toNanos();
 
@@ -412,6 +426,8 @@ public final class RedisSharedState implements SharedState {
 
     /** Signs and checks verdicts, when the URL names a secret ({@code verdict-key=}). */
     private final Optional<VerdictSigner> signer;
+    /** The wall clock a signed verdict's expiry is set and checked with. */
+    private final Clock clock;
     /** Verdicts read that were unsigned or wrongly signed, since this state was opened. */
     private final AtomicLong refusedVerdicts = new AtomicLong();
     /** How many of them the last WARN told; when it was logged. */
@@ -429,9 +445,11 @@ public final class RedisSharedState implements SharedState {
             Duration callTimeout,
             Supplier<UnifiedJedis> connect,
             SentinelMasterProvider sentinel,
-            Optional<VerdictSigner> signer) {
+            Optional<VerdictSigner> signer,
+            Clock clock) {
         this.url = url;
         this.signer = signer;
+        this.clock = clock;
         this.callTimeout = callTimeout;
         this.connect = connect;
         this.sentinel = sentinel;
@@ -450,7 +468,13 @@ public final class RedisSharedState implements SharedState {
      *     read or is not of its form (the message names the parameter and the file)
      */
     public static RedisSharedState open(RedisUrl url, Duration callTimeout) {
+        return open(url, callTimeout, Clock.systemUTC());
+    }
+
+    /** {@link #open(RedisUrl, Duration)} with the clock signed verdicts' expiries are set and checked with. */
+    static RedisSharedState open(RedisUrl url, Duration callTimeout, Clock clock) {
         Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(clock, "clock");
         Checks.requirePositive(callTimeout, "callTimeout");
         // read here, as the CA file is: a bad key file is an error of open() (and so of --check), not of every call
         Optional<VerdictSigner> signer = url.verdictKey().map(k -> VerdictSigner.read(k, url.previousVerdictKey()));
@@ -517,7 +541,7 @@ public final class RedisSharedState implements SharedState {
                 client = () -> j;
             }
         }
-        return new RedisSharedState(url, callTimeout, client, sentinel, signer);
+        return new RedisSharedState(url, callTimeout, client, sentinel, signer, clock);
     }
 
     /**
@@ -1061,17 +1085,39 @@ public final class RedisSharedState implements SharedState {
             if (s == null) {
                 return Optional.empty();
             }
-            String text;
+            Optional<VerdictSigner.Signed> read;
             if (signer.isPresent()) {
-                Optional<String> checked = signer.get().verify(key, s);
-                if (checked.isEmpty()) {
-                    refused(key);
+                read = signer.get().verify(key, s);
+                if (read.isEmpty()) {
+                    refused(
+                            key,
+                            VerdictSigner.oldFormat(s)
+                                    ? "is signed in the format of a version before expiries were signed ("
+                                            + VerdictSigner.OLD_TAG.strip() + ", written by a node not yet upgraded)"
+                                    : UNVERIFIED);
                     return Optional.empty();
                 }
-                text = checked.get();
             } else {
-                text = VerdictSigner.withoutTag(s);
+                read = VerdictSigner.withoutTag(s);
+                if (read.isEmpty()) {
+                    LOG.warn("{}: unreadable verdict at {} taken as a miss: bad signed expiry", url.redacted(), key);
+                    return Optional.empty();
+                }
             }
+            long late = clock.millis() - read.get().expiresAtMillis();
+            if (late >= 0) {
+                // Redis should have dropped it: kept by PERSIST, stored again after it expired, or the writer's clock
+                // is behind this node's. A miss either way; counted when it is later than clocks disagree by.
+                if (signer.isPresent() && late > EXPIRY_SKEW.toMillis()) {
+                    refused(
+                            key,
+                            "is past the expiry it was signed with by "
+                                    + Duration.ofMillis(late).toSeconds()
+                                    + " s (kept with PERSIST or stored again after it expired, or a node's clock is wrong)");
+                }
+                return Optional.empty();
+            }
+            String text = read.get().verdict();
             try {
                 return Optional.of(VerdictCodec.decode(text));
             } catch (RuntimeException e) {
@@ -1086,8 +1132,9 @@ public final class RedisSharedState implements SharedState {
         public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
             String key = verdictKey("v", identity, sha256);
             String text = VerdictCodec.encode(Objects.requireNonNull(verdict, "verdict"));
-            String value = signer.map(v -> v.sign(key, text)).orElse(text);
             long ms = positiveMillis(ttl, "ttl");
+            String value = signer.map(v -> v.sign(key, text, Math.addExact(clock.millis(), ms)))
+                    .orElse(text);
             call(
                     "SET",
                     List.of(key),
@@ -1143,27 +1190,29 @@ public final class RedisSharedState implements SharedState {
      * miss, so the node scans) and logs it at WARN, at most once a {@link #REFUSED_WARNING_NANOS minute}, with how
      * many came since the last WARN.
      */
-    private void refused(String key) {
+    private void refused(String key, String why) {
         long total = refusedVerdicts.incrementAndGet();
         long now = System.nanoTime();
         long last = refusedWarnedAt.get();
         if (now - last >= REFUSED_WARNING_NANOS && refusedWarnedAt.compareAndSet(last, now)) {
             long since = total - refusedWarned.getAndSet(total);
             LOG.warn(
-                    "{}: verdict at {} is unsigned or its signature does not verify with verdict-key (or"
-                            + " verdict-key-previous): taken as a miss, the message is scanned; {} such since the last"
+                    "{}: verdict at {} {}: taken as a miss, the message is scanned; {} such since the last"
                             + " warning, {} in all (a node with another secret or none writes there, or a client"
                             + " that can write under the prefix does; logged again in a minute if it lasts)",
                     url.redacted(),
                     key,
+                    why,
                     since,
                     total);
         }
     }
 
     /**
-     * How many verdicts read from Redis were refused because they were unsigned or their signature did not verify
-     * (each a miss: the node scanned), since this state was opened. Always 0 without {@code verdict-key=}.
+     * How many verdicts read from Redis were refused because they were unsigned, their signature did not verify, they
+     * were signed in the format before expiries were signed ({@code mhs1}), or they were read more than {@link
+     * #EXPIRY_SKEW} past their signed expiry (each a miss: the node scanned), since this state was opened. Always 0
+     * without {@code verdict-key=}.
      *
      * @return the count
      */

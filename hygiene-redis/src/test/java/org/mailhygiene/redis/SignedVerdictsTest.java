@@ -4,16 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,7 +141,7 @@ class SignedVerdictsTest {
         // and one with a tag made up (signed with a secret it guessed)
         String clean = VerdictCodec.encode(Verdict.clean(SignatureScanner.NAME, Duration.ofMillis(1)));
         String guessed = VerdictSigner.read(secret("guess.key", "x".repeat(40)), Optional.empty())
-                .sign(key, clean);
+                .sign(key, clean, System.currentTimeMillis() + 3_600_000);
         for (String forged : List.of(clean, guessed)) {
             assertThat(redisCli("SET", key, forged)).isEqualTo("OK");
             try (Node b = node(prefix, with(keyA))) {
@@ -207,6 +212,124 @@ class SignedVerdictsTest {
             for (Node n : List.of(a, b, c)) {
                 assertThat(n.shared().refusedVerdicts()).isZero();
             }
+        }
+    }
+
+    private static RedisSharedState store(String prefix, String keys, Clock clock) {
+        return RedisSharedState.open(
+                RedisUrl.parse(redis.url() + "/2?prefix=" + prefix + keys), Duration.ofSeconds(10), clock);
+    }
+
+    private static final String SHA = "ab".repeat(32);
+
+    /**
+     * Before, the tag covered the key and the verdict only: a clean verdict kept with PERSIST (or stored again after it
+     * expired) was believed for ever. Now the expiry is signed: past it, a miss, whatever Redis holds.
+     */
+    @Test
+    void aSignedVerdictKeptWithPersistOrStoredAgainIsAMissPastItsSignedExpiry() throws Exception {
+        String prefix = prefix();
+        Verdict clean = Verdict.clean("model", Duration.ofMillis(1));
+        // the nodes' clocks, stopped, so that what the test itself takes does not count
+        Clock now = Clock.fixed(java.time.Instant.now(), java.time.ZoneOffset.UTC);
+        try (RedisSharedState writer = store(prefix, with(keyA), now)) {
+            writer.verdicts().put("bayes model 7", SHA, clean, Duration.ofHours(1));
+        }
+        String key = verdictKeys(prefix).get(0);
+        String value;
+        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            j.select(2);
+            value = j.get(key);
+        }
+        assertThat(value).startsWith(VerdictSigner.TAG);
+        // kept beyond its expiry with PERSIST: an hour and a minute later, Redis still has it
+        assertThat(redisCli("PERSIST", key)).isEqualTo("1");
+        try (RedisSharedState soon = store(prefix, with(keyA), Clock.offset(now, Duration.ofMinutes(59)));
+                RedisSharedState later = store(prefix, with(keyA), Clock.offset(now, Duration.ofMinutes(61)));
+                RedisSharedState unsigned = store(prefix, "", Clock.offset(now, Duration.ofMinutes(61)))) {
+            assertThat(soon.verdicts().get("bayes model 7", SHA)).isPresent();
+            assertThat(later.verdicts().get("bayes model 7", SHA)).isEmpty();
+            assertThat(later.refusedVerdicts()).isOne();
+            // a node without the secret reads it unchecked, expiry included
+            assertThat(unsigned.verdicts().get("bayes model 7", SHA)).isEmpty();
+            assertThat(unsigned.refusedVerdicts()).isZero();
+            // the same value, byte for byte, stored again after Redis dropped it
+            assertThat(redisCli("DEL", key)).isEqualTo("1");
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.select(2);
+                assertThat(j.set(key, value)).isEqualTo("OK");
+            }
+            assertThat(later.verdicts().get("bayes model 7", SHA)).isEmpty();
+            assertThat(later.refusedVerdicts()).isEqualTo(2);
+        }
+        // read a little past its time (the writer's clock a second behind the reader's): a miss, not counted
+        try (RedisSharedState skewed =
+                store(prefix, with(keyA), Clock.offset(now, Duration.ofHours(1).plusSeconds(1)))) {
+            assertThat(skewed.verdicts().get("bayes model 7", SHA)).isEmpty();
+            assertThat(skewed.refusedVerdicts()).isZero();
+        }
+    }
+
+    /**
+     * A verdict of the scanner's identity before a signature update (clamd's identity holds every instance's VERSION
+     * reply, ClamdVersionTrackingTest), copied to the key of the identity after it: the key is signed, so it is
+     * refused. Replaying an old signed verdict after an update was never possible; this shows it.
+     */
+    @Test
+    void aVerdictOfTheIdentityBeforeASignatureUpdateIsRefusedUnderTheIdentityAfterIt() throws Exception {
+        String prefix = prefix();
+        String before = "clamd 127.0.0.1:3310=ClamAV 1.0.7/27000/Mon Dec  7 08:00:00 2026";
+        String after = "clamd 127.0.0.1:3310=ClamAV 1.0.7/27001/Mon Dec  7 09:00:00 2026";
+        try (RedisSharedState node = store(prefix, with(keyA), Clock.systemUTC())) {
+            node.verdicts().put(before, SHA, Verdict.clean("clamd", Duration.ofMillis(1)), Duration.ofHours(1));
+            String oldKey = verdictKeys(prefix).get(0);
+            assertThat(node.verdicts().get(after, SHA)).isEmpty();
+            node.verdicts()
+                    .put(
+                            after,
+                            SHA,
+                            Verdict.infected("clamd", List.of("Win.Test"), Duration.ofMillis(1)),
+                            Duration.ofHours(1));
+            String newKey = verdictKeys(prefix).stream()
+                    .filter(k -> !k.equals(oldKey))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(redisCli("COPY", oldKey, newKey, "REPLACE")).isEqualTo("1");
+            assertThat(node.verdicts().get(after, SHA)).isEmpty();
+            assertThat(node.refusedVerdicts()).isOne();
+            assertThat(node.verdicts().get(before, SHA)).isPresent();
+        }
+    }
+
+    /**
+     * A rolling upgrade: a value of the earlier format ({@code mhs1}, no expiry signed) with a tag made with the same
+     * secret is refused by a node with the secret (it could have been kept for ever), read by a node without one.
+     */
+    @Test
+    void aValueSignedInTheEarlierFormatIsRefusedWithTheSecretAndReadWithout() throws Exception {
+        String prefix = prefix();
+        Verdict clean = Verdict.clean("model", Duration.ofMillis(1));
+        try (RedisSharedState writer = store(prefix, "", Clock.systemUTC())) {
+            writer.verdicts().put("bayes model 7", SHA, clean, Duration.ofHours(1));
+        }
+        String key = verdictKeys(prefix).get(0);
+        String text = VerdictCodec.encode(clean);
+        // the earlier format, made as that version made it: HMAC-SHA256 of the key's length, the key, the verdict
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Files.readString(keyA).strip().getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        mac.update(ByteBuffer.allocate(4).putInt(k.length).array());
+        mac.update(k);
+        String old =
+                "mhs1 " + HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8))) + "\n" + text;
+        assertThat(redisCli("SET", key, old)).isEqualTo("OK");
+        try (RedisSharedState signed = store(prefix, with(keyA), Clock.systemUTC());
+                RedisSharedState unsigned = store(prefix, "", Clock.systemUTC())) {
+            assertThat(signed.verdicts().get("bayes model 7", SHA)).isEmpty();
+            assertThat(signed.refusedVerdicts()).isOne();
+            assertThat(unsigned.verdicts().get("bayes model 7", SHA))
+                    .map(Verdict::outcome)
+                    .contains(Outcome.CLEAN);
         }
     }
 
