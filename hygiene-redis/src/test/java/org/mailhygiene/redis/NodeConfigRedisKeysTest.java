@@ -121,11 +121,50 @@ class NodeConfigRedisKeysTest {
                         + " -base64 32)");
         fails(
                 redis + "redis-verdict-key-previous = keys/verdict.key\n",
-                "node.conf line 9: redis-verdict-key-previous: needs redis-verdict-key (the secret that signs)");
+                "node.conf line 9: redis-verdict-key-previous: needs redis-verdict-key (the secret that signs; or"
+                        + " verdict-key= in the redis URL)");
         fails(VALID + "redis-verdict-key = keys/verdict.key\n", "node.conf line 8: redis-verdict-key: needs redis");
         fails(
                 VALID + "redis = redis://127.0.0.1:1/2?verdict-key=/k\nredis-verdict-key = keys/verdict.key\n",
                 "node.conf line 9: redis-verdict-key: given twice: here and as verdict-key= in the redis URL");
+    }
+
+    /**
+     * Found from outside with {@code hygiene relay --check} (session 52): the URL's {@code verdict-key=} beside a
+     * {@code redis-verdict-key-previous} line was refused ("needs redis-verdict-key"); the line {@code
+     * redis-verdict-key} beside the URL's {@code verdict-key-previous=} was refused as "given twice"; and a relative
+     * file in the URL was read from the working directory, not the file's.
+     */
+    @Test
+    void theUrlsVerdictKeyCountsAndItsRelativeFilesAreTheFilesDirectorys() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("keys"));
+        Path key = dir.resolve("keys/verdict.key");
+        Path old = dir.resolve("keys/old.key");
+        for (Path f : java.util.List.of(key, old)) {
+            java.nio.file.Files.writeString(f, "0123456789abcdef0123456789abcdef-" + f.getFileName() + "\n");
+            java.nio.file.Files.setPosixFilePermissions(
+                    f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        String redis = VALID + "redis = redis://127.0.0.1:1/2";
+        try (Node node = parse(redis + "?verdict-key=keys/verdict.key\nredis-verdict-key-previous = keys/old.key\n")
+                .build()) {
+            assertThat(node.sharedState().get().description())
+                    .endsWith("verdict-key=" + key + "&verdict-key-previous=" + old);
+        }
+        try (Node node = parse(redis + "?verdict-key-previous=keys/old.key\nredis-verdict-key = keys/verdict.key\n")
+                .build()) {
+            assertThat(node.sharedState().get().description())
+                    .endsWith("verdict-key=" + key + "&verdict-key-previous=" + old);
+        }
+        fails(
+                redis + "?verdict-key=keys/verdict.key&verdict-key-previous=keys/old.key\n"
+                        + "redis-verdict-key-previous = keys/old.key\n",
+                "node.conf line 9: redis-verdict-key-previous: given twice: here and as verdict-key-previous= in the"
+                        + " redis URL");
+        fails(
+                redis + "?verdict-key=keys/missing.key\n",
+                "node.conf line 8: redis: cannot read verdict-key file " + dir.resolve("keys/missing.key")
+                        + ": no such file");
     }
 
     /** Before, {@code java.net.URI} refused these: "not a URL ... Illegal character in port number". */

@@ -823,15 +823,21 @@ public final class NodeConfig {
         if (t.isNegative() || t.isZero()) {
             throw error(c, "redis-timeout", "must be positive, was " + t);
         }
-        if (previousVerdictKey.isPresent() && verdictKey.isEmpty()) {
-            throw error(c, PREVIOUS_VERDICT_KEY, "needs " + VERDICT_KEY + " (the secret that signs)");
+        String u = withFilesResolved(url.get(), base);
+        // each key line and its URL parameter are one setting: given in both places it is given twice; the previous
+        // secret needs the signing one, from the line or from the URL
+        for (String[] k : List.of(
+                new String[] {VERDICT_KEY, "verdict-key"},
+                new String[] {PREVIOUS_VERDICT_KEY, "verdict-key-previous"})) {
+            if (c.string(k[0]).isPresent() && urlParameter(u, k[1])) {
+                throw error(c, k[0], "given twice: here and as " + k[1] + "= in the redis URL");
+            }
         }
-        String u = withCacertResolved(url.get(), base);
-        if (verdictKey.isPresent()
-                && java.util.regex.Pattern.compile("[?&]verdict-key(-previous)?=")
-                        .matcher(u)
-                        .find()) {
-            throw error(c, VERDICT_KEY, "given twice: here and as verdict-key= in the redis URL");
+        if (previousVerdictKey.isPresent() && verdictKey.isEmpty() && !urlParameter(u, "verdict-key")) {
+            throw error(
+                    c,
+                    PREVIOUS_VERDICT_KEY,
+                    "needs " + VERDICT_KEY + " (the secret that signs; or verdict-key= in the redis URL)");
         }
         for (String[] k : List.of(
                 new String[] {VERDICT_KEY, "verdict-key"},
@@ -862,30 +868,49 @@ public final class NodeConfig {
         }
     }
 
+    /** The URL parameters that name files: a relative one is resolved against the configuration file's directory. */
+    private static final List<String> FILE_PARAMETERS = List.of("cacert", "verdict-key", "verdict-key-previous");
+
+    /** Whether the URL's query has the parameter {@code name} (given with a value or without). */
+    private static boolean urlParameter(String url, String name) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return false;
+        }
+        for (String p : url.substring(q + 1).split("&", -1)) {
+            if (p.equals(name) || p.startsWith(name + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The URL with a relative {@code cacert=} file resolved against the configuration file's directory, as every other
-     * path in the file is (it was resolved against the working directory: {@code --check} run beside the file found
-     * it, the node started by systemd from {@code /} did not). Anything it cannot read is left for the URL's parser
-     * to report.
+     * The URL with a relative {@code cacert=}, {@code verdict-key=} or {@code verdict-key-previous=} file resolved
+     * against the configuration file's directory, as every other path in the file is (they were resolved against the
+     * working directory: {@code --check} run beside the file found them, the node started by systemd from {@code /}
+     * did not). Anything it cannot read is left for the URL's parser to report.
      */
-    static String withCacertResolved(String url, Path base) {
+    static String withFilesResolved(String url, Path base) {
         int q = url.indexOf('?');
         if (q < 0) {
             return url;
         }
         String[] params = url.substring(q + 1).split("&", -1);
         for (int i = 0; i < params.length; i++) {
-            if (!params[i].startsWith("cacert=")) {
+            int eq = params[i].indexOf('=');
+            if (eq < 0 || !FILE_PARAMETERS.contains(params[i].substring(0, eq))) {
                 continue;
             }
             try {
                 // decoded as the URL's parser decodes it ('+' is a plus sign)
                 String file = java.net.URLDecoder.decode(
-                        params[i].substring(7).replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+                        params[i].substring(eq + 1).replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
                 if (file.isBlank() || Path.of(file).isAbsolute()) {
                     continue;
                 }
-                params[i] = "cacert=" + parameterValue(base.resolve(file).toString());
+                params[i] = params[i].substring(0, eq + 1)
+                        + parameterValue(base.resolve(file).toString());
             } catch (IllegalArgumentException e) { // bad percent-encoding or an invalid path: the parser says which
                 return url;
             }
