@@ -57,7 +57,8 @@ import org.mailhygiene.smtp.topology.Node;
  *   <li>{@code hygiene.shared.outages} counter: times the shared state went from reachable to down;
  *   <li>{@code hygiene.shared.verdict.hits} counter: local verdict-cache misses answered by another node's scan;
  *   <li>{@code hygiene.shared.verdicts.refused} counter: verdicts read from the shared store and refused for a missing
- *       or bad signature ({@code redis-verdict-key}), each a miss.
+ *       or bad signature, a signed expiry past (by more than 5 s) or the earlier format {@code mhs1} ({@code
+ *       redis-verdict-key}), each a miss.
  * </ul>
  *
  * <p>Dispositions of scanned messages (rejected, tempfailed, quarantined) are {@link ScanMetrics}'
@@ -198,8 +199,9 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
                 .register(target);
         FunctionCounter.builder(
                         "hygiene.shared.verdicts.refused", this, m -> m.shared(GuardedSharedState::refusedVerdicts))
-                .description("verdicts read from the shared store and refused for a missing or bad signature"
-                        + " (verdict-key; each a miss, the message was scanned)")
+                .description("verdicts read from the shared store and refused for a missing or bad signature, a"
+                        + " signed expiry past, or the earlier format mhs1 (verdict-key; each a miss, the message was"
+                        + " scanned)")
                 .register(target);
     }
 
