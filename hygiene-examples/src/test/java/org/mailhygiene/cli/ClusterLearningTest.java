@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
@@ -25,142 +24,132 @@ import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.testkit.ForwardingTokenStore;
 import org.mailhygiene.testkit.SampleMessages;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /** {@link ClusterLearning} against a private real redis-server. */
 class ClusterLearningTest {
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
 
     @Test
-    void aSessionJudgesEveryMessageWithTheBaseModelPlusWhatTheClusterLearnedOnce(@TempDir Path dir) throws Exception {
+    void aSessionJudgesEveryMessageWithTheBaseModelPlusWhatTheClusterLearnedOnce() throws Exception {
         MessageContent a = MessageContent.ofBytes(SampleMessages.eicarAttachment());
         MessageContent b =
                 MessageContent.ofBytes(new String(SampleMessages.eicarAttachment(), StandardCharsets.US_ASCII)
                         .replace("Subject: EICAR test attachment", "Subject: Your invoice, see the attachment")
                         .getBytes(StandardCharsets.US_ASCII));
         BayesModel fresh = BayesModels.loadDefault();
-        try (RealRedis redis = RealRedis.start(
-                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            String url = redis.url();
-            // something learned before the session: the session's model starts from it
-            try (ClusterLearning earlier = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
-                earlier.learn(true, true, List.of(a), List.of("a"));
+        String url = redis.url();
+        // something learned before the session: the session's model starts from it
+        try (ClusterLearning earlier = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+            earlier.learn(true, true, List.of(a), List.of("a"));
+        }
+        try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+            // two calls of one session, as the quarantine tool makes one per held message
+            session.learn(false, false, List.of(a), List.of("a"));
+            session.learn(false, false, List.of(b), List.of("b"));
+            TokenStore.Snapshot snap;
+            try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                snap = state.tokens().snapshot("m");
             }
-            try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
-                // two calls of one session, as the quarantine tool makes one per held message
-                session.learn(false, false, List.of(a), List.of("a"));
-                session.learn(false, false, List.of(b), List.of("b"));
-                TokenStore.Snapshot snap;
-                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
-                    snap = state.tokens().snapshot("m");
-                }
-                BayesModel model = session.model();
-                assertThat(model.spamMessages()).isEqualTo(fresh.spamMessages() + snap.spamMessages());
-                assertThat(model.hamMessages()).isEqualTo(fresh.hamMessages() + snap.hamMessages());
-                Set<String> tokens = model.correctionTokens(Tokenizer.create().tokenize(b));
-                for (String t : tokens) {
-                    long[] c = snap.tokens().getOrDefault(t, new long[2]);
-                    assertThat(model.evidence(t).spamCount())
-                            .as(t)
-                            .isEqualTo(fresh.evidence(t).spamCount() + c[0]);
-                    assertThat(model.evidence(t).hamCount())
-                            .as(t)
-                            .isEqualTo(fresh.evidence(t).hamCount() + c[1]);
-                }
+            BayesModel model = session.model();
+            assertThat(model.spamMessages()).isEqualTo(fresh.spamMessages() + snap.spamMessages());
+            assertThat(model.hamMessages()).isEqualTo(fresh.hamMessages() + snap.hamMessages());
+            Set<String> tokens = model.correctionTokens(Tokenizer.create().tokenize(b));
+            for (String t : tokens) {
+                long[] c = snap.tokens().getOrDefault(t, new long[2]);
+                assertThat(model.evidence(t).spamCount())
+                        .as(t)
+                        .isEqualTo(fresh.evidence(t).spamCount() + c[0]);
+                assertThat(model.evidence(t).hamCount())
+                        .as(t)
+                        .isEqualTo(fresh.evidence(t).hamCount() + c[1]);
             }
         }
     }
 
     @Test
-    void aMessageTheNodesModelAlreadyAgreesWithIsCountedWithoutCorrectionTokensAndUndoneExactly(@TempDir Path dir)
-            throws Exception {
+    void aMessageTheNodesModelAlreadyAgreesWithIsCountedWithoutCorrectionTokensAndUndoneExactly() throws Exception {
         MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // a short note: the model scores it 0.003
         Set<String> bare = Tokenizer.create().tokenize(msg);
         assertThat(BayesModels.loadDefault().classify(bare).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
-        try (RealRedis redis = RealRedis.start(
-                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            String url = redis.url();
-            try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
-                BayesModels.Correction ham = session.learn(false, false, List.of(msg), List.of("list"));
-                assertThat(ham.learned()).isOne();
-                assertThat(ham.countedOnly()).isOne();
-                TokenStore.Snapshot snap;
-                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
-                    snap = state.tokens().snapshot("m");
-                }
-                // the message's own tokens once each, and none of the correction tokens that would move weights
-                assertThat(snap.hamMessages()).isOne();
-                assertThat(snap.tokens().keySet()).isEqualTo(bare);
-                assertThat(session.learn(false, false, List.of(msg), List.of("list"))
-                                .alreadyLearned())
-                        .isOne();
-
-                // reported as spam after all: the counted learning is undone, the spam learned until it scores so
-                BayesModels.Correction spam = session.learn(false, true, List.of(msg), List.of("list"));
-                assertThat(spam.undone()).isOne();
-                assertThat(spam.countedOnly()).isZero();
-                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
-                    snap = state.tokens().snapshot("m");
-                }
-                assertThat(snap.hamMessages()).isZero();
-                assertThat(snap.spamMessages()).isEqualTo(spam.learned()).isPositive();
-                assertThat(snap.tokens().keySet()).containsAll(bare).hasSizeGreaterThan(bare.size());
-                assertThat(snap.tokens().values()).allMatch(c -> c[1] == 0);
+        String url = redis.url();
+        try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+            BayesModels.Correction ham = session.learn(false, false, List.of(msg), List.of("list"));
+            assertThat(ham.learned()).isOne();
+            assertThat(ham.countedOnly()).isOne();
+            TokenStore.Snapshot snap;
+            try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                snap = state.tokens().snapshot("m");
             }
+            // the message's own tokens once each, and none of the correction tokens that would move weights
+            assertThat(snap.hamMessages()).isOne();
+            assertThat(snap.tokens().keySet()).isEqualTo(bare);
+            assertThat(session.learn(false, false, List.of(msg), List.of("list"))
+                            .alreadyLearned())
+                    .isOne();
+
+            // reported as spam after all: the counted learning is undone, the spam learned until it scores so
+            BayesModels.Correction spam = session.learn(false, true, List.of(msg), List.of("list"));
+            assertThat(spam.undone()).isOne();
+            assertThat(spam.countedOnly()).isZero();
+            try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                snap = state.tokens().snapshot("m");
+            }
+            assertThat(snap.hamMessages()).isZero();
+            assertThat(snap.spamMessages()).isEqualTo(spam.learned()).isPositive();
+            assertThat(snap.tokens().keySet()).containsAll(bare).hasSizeGreaterThan(bare.size());
+            assertThat(snap.tokens().values()).allMatch(c -> c[1] == 0);
         }
     }
 
     @Test
-    void twoLearnersGivingOneMessageOppositeLabelsAtOnceAreToldEvenWhenTheyWriteDifferentRecords(@TempDir Path dir)
-            throws Exception {
+    void twoLearnersGivingOneMessageOppositeLabelsAtOnceAreToldEvenWhenTheyWriteDifferentRecords() throws Exception {
         MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // the default model scores it ham
-        try (RealRedis redis = RealRedis.start(
-                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            String url = redis.url();
-            try (ClusterLearning a = ClusterLearning.open(url, "m", BayesModels.loadDefault());
-                    SharedState stateB = SharedStates.open(url, Duration.ofSeconds(10))) {
-                // B reports it as spam (against the model: its weighted record); just after B has read the message's
-                // two records, A releases it as ham (with the model: its counts-only record)
-                TokenStore real = stateB.tokens();
-                AtomicInteger reads = new AtomicInteger();
-                TokenStore racing = new ForwardingTokenStore(real) {
-                    @Override
-                    public Optional<Learned> learned(String model, String key) throws SharedStateException {
-                        Optional<Learned> r = real.learned(model, key);
-                        if (reads.incrementAndGet() == 2) {
-                            try {
-                                assertThat(a.learn(false, false, List.of(msg), List.of("a.eml"))
-                                                .countedOnly())
-                                        .isOne();
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
+        String url = redis.url();
+        try (ClusterLearning a = ClusterLearning.open(url, "m", BayesModels.loadDefault());
+                SharedState stateB = SharedStates.open(url, Duration.ofSeconds(10))) {
+            // B reports it as spam (against the model: its weighted record); just after B has read the message's
+            // two records, A releases it as ham (with the model: its counts-only record)
+            TokenStore real = stateB.tokens();
+            AtomicInteger reads = new AtomicInteger();
+            TokenStore racing = new ForwardingTokenStore(real) {
+                @Override
+                public Optional<Learned> learned(String model, String key) throws SharedStateException {
+                    Optional<Learned> r = real.learned(model, key);
+                    if (reads.incrementAndGet() == 2) {
+                        try {
+                            assertThat(a.learn(false, false, List.of(msg), List.of("a.eml"))
+                                            .countedOnly())
+                                    .isOne();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
                         }
-                        return r;
                     }
-                };
-                BayesModel baseB = BayesModels.loadDefault();
-                SharedModelSync syncB = new SharedModelSync(baseB, "m", racing);
-                syncB.refresh();
-                ClusterLearning b = new ClusterLearning(stateB, syncB, baseB);
-                assertThatThrownBy(() -> b.learn(false, true, List.of(msg), List.of("b.eml")))
-                        .isInstanceOf(SharedStateException.class)
-                        .hasMessageStartingWith("b.eml: another learner has just learned it as ham while it was"
-                                + " learned as spam here");
-            }
-            // running B's command again makes it spam: the ham release undone, only spam learnings left
-            try (ClusterLearning again = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
-                BayesModels.Correction c = again.learn(false, true, List.of(msg), List.of("b.eml"));
-                assertThat(c.undone()).isOne();
-            }
-            try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
-                TokenStore.Snapshot snap = state.tokens().snapshot("m");
-                assertThat(snap.hamMessages()).isZero();
-                assertThat(snap.spamMessages()).isPositive();
-                Set<String> bare = Tokenizer.create().tokenize(msg);
-                assertThat(state.tokens().learned("m", BayesModels.countsOnlyJournalKey(bare)))
-                        .isEmpty();
-            }
+                    return r;
+                }
+            };
+            BayesModel baseB = BayesModels.loadDefault();
+            SharedModelSync syncB = new SharedModelSync(baseB, "m", racing);
+            syncB.refresh();
+            ClusterLearning b = new ClusterLearning(stateB, syncB, baseB);
+            assertThatThrownBy(() -> b.learn(false, true, List.of(msg), List.of("b.eml")))
+                    .isInstanceOf(SharedStateException.class)
+                    .hasMessageStartingWith(
+                            "b.eml: another learner has just learned it as ham while it was" + " learned as spam here");
+        }
+        // running B's command again makes it spam: the ham release undone, only spam learnings left
+        try (ClusterLearning again = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+            BayesModels.Correction c = again.learn(false, true, List.of(msg), List.of("b.eml"));
+            assertThat(c.undone()).isOne();
+        }
+        try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+            TokenStore.Snapshot snap = state.tokens().snapshot("m");
+            assertThat(snap.hamMessages()).isZero();
+            assertThat(snap.spamMessages()).isPositive();
+            Set<String> bare = Tokenizer.create().tokenize(msg);
+            assertThat(state.tokens().learned("m", BayesModels.countsOnlyJournalKey(bare)))
+                    .isEmpty();
         }
     }
 
@@ -171,7 +160,7 @@ class ClusterLearningTest {
      * {@code hygiene learn --redis} took 2.75-3.4 s per message with 200,000 tokens in the shared model).
      */
     @Test
-    void learningManyMessagesReadsTheWholeModelOnceAndLearnsWhatWholeReadsLearned(@TempDir Path dir) throws Exception {
+    void learningManyMessagesReadsTheWholeModelOnceAndLearnsWhatWholeReadsLearned() throws Exception {
         List<MessageContent> messages = new java.util.ArrayList<>();
         List<String> names = new java.util.ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -182,9 +171,7 @@ class ClusterLearningTest {
             messages.add(MessageContent.ofBytes(text.getBytes(StandardCharsets.US_ASCII)));
             names.add("m" + i);
         }
-        try (RealRedis redis = RealRedis.start(
-                        RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of());
-                SharedState state = SharedStates.open(redis.url(), Duration.ofSeconds(10))) {
+        try (SharedState state = SharedStates.open(redis.url(), Duration.ofSeconds(10))) {
             TokenStore real = state.tokens();
             // models the cluster has learned into before (an empty one has no change log yet to read from)
             real.learn("a", List.of("earlier", "tokens"), true);

@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -17,8 +17,7 @@ import org.mailhygiene.metrics.RelayMetrics;
 import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.NodeConfig;
 import org.mailhygiene.testkit.SampleMessages;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /**
  * {@code hygiene_shared_verdicts_refused_total} on {@code /metrics}: two relay nodes share a real Redis with different
@@ -29,6 +28,9 @@ class SharedRefusedVerdictsMetricTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
+
     private Path secret(String name, String text) throws Exception {
         Path f = dir.resolve(name);
         Files.writeString(f, text, StandardCharsets.US_ASCII);
@@ -36,7 +38,7 @@ class SharedRefusedVerdictsMetricTest {
         return f;
     }
 
-    private Node node(RealRedis redis, String name, String prefix, Path key) throws Exception {
+    private Node node(String name, String prefix, Path key) throws Exception {
         Path file = dir.resolve(name + ".conf");
         Files.writeString(file, """
                 role = edge
@@ -62,10 +64,8 @@ class SharedRefusedVerdictsMetricTest {
         Path keyB = secret("b.key", "0123456789abcdef0123456789abcdef-B\n");
         String prefix = "refused" + System.nanoTime() + ":";
         byte[] eicar = SampleMessages.eicarAttachment();
-        try (RealRedis redis = RealRedis.start(
-                        RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
-                Node a = node(redis, "edge-a", prefix, keyA);
-                Node b = node(redis, "edge-b", prefix, keyB)) {
+        try (Node a = node("edge-a", prefix, keyA);
+                Node b = node("edge-b", prefix, keyB)) {
             a.start();
             b.start();
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -2,7 +2,6 @@ package org.mailhygiene.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,13 +9,12 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.TokenStore.Changes;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -25,15 +23,13 @@ import redis.clients.jedis.Jedis;
  * the next change is read as a change again; the log keeps its bound.
  */
 class RedisChangeLogTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final RealRedisExtension redis = RealRedisExtension.create();
 
-    private static RealRedis redis;
     private static RedisSharedState state;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of());
         state = RedisSharedState.open(redis.url() + "/7", Duration.ofSeconds(10));
     }
 
@@ -42,13 +38,10 @@ class RedisChangeLogTest {
         if (state != null) {
             state.close();
         }
-        if (redis != null) {
-            redis.close();
-        }
     }
 
     private static Jedis raw() {
-        Jedis j = new Jedis("127.0.0.1", redis.port());
+        Jedis j = new Jedis("127.0.0.1", redis.get().port());
         j.select(7);
         return j;
     }

@@ -3,7 +3,6 @@ package org.mailhygiene.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -25,15 +23,13 @@ import redis.clients.jedis.Jedis;
  * never shared again after a {@code kill -9} and restart, since each probe drew stale connections and failed).
  */
 class RedisRestartUnderLoadTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
 
-    private RealRedis redis;
     private RedisSharedState state;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of());
         state = RedisSharedState.open(redis.url(), Duration.ofSeconds(10));
     }
 
@@ -42,15 +38,12 @@ class RedisRestartUnderLoadTest {
         if (state != null) {
             state.close();
         }
-        if (redis != null) {
-            redis.close();
-        }
     }
 
     /** Makes the pool hold {@code n} idle connections: n calls at once, held together by a CLIENT PAUSE. */
     private void fillPool(int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(n);
-        try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+        try (Jedis admin = new Jedis("127.0.0.1", redis.get().port())) {
             admin.clientPause(1_000);
             List<Future<?>> calls = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -70,8 +63,8 @@ class RedisRestartUnderLoadTest {
     @Test
     void aRestartedRedisIsUsedAtOnceThoughThePoolHeldManyConnectionsToTheOldOne() throws Exception {
         fillPool(24);
-        redis.kill();
-        redis.restart();
+        redis.get().kill();
+        redis.get().restart();
         // An idempotent call finds a broken connection, and the rest of the pool is known to be as stale: it is
         // answered on a new connection.
         assertThat(state.verdicts().get("clamd", String.format("%064x", 99))).isEmpty();
@@ -83,8 +76,8 @@ class RedisRestartUnderLoadTest {
     @Test
     void aCallThatMustNotBeRepeatedFailsOnceAndTheNextOneIsAnswered() throws Exception {
         fillPool(24);
-        redis.kill();
-        redis.restart();
+        redis.get().kill();
+        redis.get().restart();
         try {
             state.limiter().tryAcquire("rl:msg:192.0.2.1", 10, Duration.ofMinutes(1));
         } catch (org.mailhygiene.api.shared.SharedStateException expected) {
@@ -101,7 +94,7 @@ class RedisRestartUnderLoadTest {
     @Test
     void aKilledServerIsNotSaidToWantTls() throws Exception {
         fillPool(4);
-        redis.kill();
+        redis.get().kill();
         assertThatThrownBy(() -> state.limiter().tryAcquire("rl:msg:192.0.2.1", 10, Duration.ofMinutes(1)))
                 .isInstanceOf(org.mailhygiene.api.shared.SharedStateException.class)
                 .hasMessageContaining("rate limit failed")

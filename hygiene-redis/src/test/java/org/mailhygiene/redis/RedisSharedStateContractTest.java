@@ -5,32 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.TokenStore;
-import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 import org.mailhygiene.testkit.junit.SharedStateContract;
-import org.mailhygiene.testkit.redis.RealRedis;
 
 /** The shared-state contract against a private real redis-server (mandatory under CI). */
 class RedisSharedStateContractTest implements SharedStateContract {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final RealRedisExtension redis = RealRedisExtension.create();
 
-    private static RealRedis redis;
     private static RedisSharedState state;
 
     @BeforeAll
     static void start() throws Exception {
-        Path bin = RealBinaries.require("redis-server", "redis-server");
-        redis = RealRedis.start(bin, dir.resolve("redis"), List.of());
         state = RedisSharedState.open(redis.url() + "/3", Duration.ofSeconds(10));
     }
 
@@ -38,9 +33,6 @@ class RedisSharedStateContractTest implements SharedStateContract {
     static void stop() {
         if (state != null) {
             state.close();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 
@@ -78,7 +70,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
         String model = "model-" + UUID.randomUUID();
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/4", Duration.ofSeconds(10))
                         .journalLimit(2);
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(4);
             TokenStore t = s.tokens();
             String j = "mh:bayes:{" + model + "}:j";
@@ -104,7 +97,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
     void aJournalWhoseCountsWereLostIsIgnored() throws Exception {
         String model = "model-" + UUID.randomUUID();
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/4", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(4);
             TokenStore t = s.tokens();
             String base = "mh:bayes:{" + model + "}:";
@@ -136,7 +130,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
     @Test
     void aBucketHoldingGarbageStartsAfresh() throws Exception {
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(5);
             org.mailhygiene.scanners.shared.GuardedSharedState guarded =
                     new org.mailhygiene.scanners.shared.GuardedSharedState(s, java.time.Clock.systemUTC());
@@ -164,7 +159,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
     @Test
     void aBucketHoldingNanStartsAfresh() throws Exception {
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(5);
             String id = "msg:" + UUID.randomUUID();
             raw.hset("mh:rl:" + id, java.util.Map.of("tokens", "0", "last", "nan"));
@@ -188,7 +184,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
     void anUnreadableTokenCountNamesItsKeyAndToken() throws Exception {
         String model = "model-" + UUID.randomUUID();
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(5);
             s.tokens().learn(model, List.of("zebra", "quantum"), true);
             raw.hset("mh:bayes:{" + model + "}:s", "zebra", "garbage");
@@ -225,7 +222,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
         String node = "node-" + UUID.randomUUID();
         java.time.LocalDate day = java.time.LocalDate.of(2026, 12, 5);
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(5);
             org.mailhygiene.scanners.shared.GuardedSharedState guarded =
                     new org.mailhygiene.scanners.shared.GuardedSharedState(s, java.time.Clock.systemUTC());
@@ -260,7 +258,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
         String model = "m-" + UUID.randomUUID();
         String meta = "mh:bayes:{" + model + "}:m";
         try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
-                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                redis.clients.jedis.Jedis raw =
+                        new redis.clients.jedis.Jedis("127.0.0.1", redis.get().port())) {
             raw.select(5);
             raw.set(meta, "a string, not a hash");
             org.mailhygiene.api.shared.SharedStateException e = assertThrows(

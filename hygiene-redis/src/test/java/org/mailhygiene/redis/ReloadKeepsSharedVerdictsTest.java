@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -19,8 +17,7 @@ import org.mailhygiene.smtp.topology.NodeReloader;
 import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.clamd.FakeClamd;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /**
  * Found in session 50, looked into in 51: after a configuration reload a node scanned again a message whose verdict it
@@ -34,19 +31,8 @@ class ReloadKeepsSharedVerdictsTest {
     @TempDir
     static Path dir;
 
-    private static RealRedis redis;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final RealRedisExtension redis = RealRedisExtension.create();
 
     private static long scans(FakeClamd clamd) {
         return clamd.requests().stream()

@@ -2,20 +2,18 @@ package org.mailhygiene.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /** A message learned through one node classifies the same way on another, through a real Redis. */
 class SharedBayesModelTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
 
     private static BayesModel base() {
         BayesModel m = BayesModel.empty();
@@ -29,9 +27,7 @@ class SharedBayesModelTest {
     @Test
     void learnedOnOneNodeClassifiesTheSameOnTheOtherAndSurvivesARedisRestart() throws Exception {
         List<String> phishing = List.of("verify", "account", "suspended", "login-now.example");
-        try (RealRedis redis = RealRedis.start(
-                        RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
-                RedisSharedState state = RedisSharedState.open(redis.url(), Duration.ofSeconds(10))) {
+        try (RedisSharedState state = RedisSharedState.open(redis.url(), Duration.ofSeconds(10))) {
             BayesModel a = base();
             BayesModel b = base();
             double before = b.classify(phishing).score();
@@ -52,8 +48,8 @@ class SharedBayesModelTest {
                 assertThat(b.evidence("suspended").spamCount()).isEqualTo(3);
 
                 // Redis without persistence loses the learned counts: the next refresh takes them back out.
-                redis.kill();
-                redis.restart();
+                redis.get().kill();
+                redis.get().restart();
                 assertThat(syncB.refresh()).isTrue();
                 assertThat(b.spamMessages()).isEqualTo(2);
                 assertThat(b.evidence("suspended").spamCount()).isZero();

@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /**
  * Two nodes of one {@code name} publish their statistics to one hash, each replacing the other's totals at every
@@ -25,17 +22,15 @@ class SharedNodeNameTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final String WARNING = "another process publishes statistics as node 'edge-1'";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
 
     @Test
     void twoStoresPublishingOneNodeNameAreLoggedOnce() throws Exception {
         LocalDate day = LocalDate.of(2026, 12, 7);
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream err = System.err;
-        try (RealRedis redis = RealRedis.start(
-                        RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
-                RedisSharedState first = RedisSharedState.open(redis.url(), TIMEOUT);
+        try (RedisSharedState first = RedisSharedState.open(redis.url(), TIMEOUT);
                 RedisSharedState restarted = RedisSharedState.open(redis.url(), TIMEOUT);
                 RedisSharedState twin = RedisSharedState.open(redis.url(), TIMEOUT)) {
             // slf4j-simple writes each line to the System.err of the moment

@@ -19,9 +19,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -33,7 +33,7 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.testkit.RecordingScanner;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -46,22 +46,16 @@ class SignedVerdictsTest {
     @TempDir
     static Path dir;
 
-    private static RealRedis redis;
+    @RegisterExtension
+    static final RealRedisExtension redis = RealRedisExtension.create();
+
     private static Path keyA;
     private static Path keyB;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
         keyA = secret("a.key", "0123456789abcdef0123456789abcdef-A\n");
         keyB = secret("b.key", "0123456789abcdef0123456789abcdef-B\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
     }
 
     private static Path secret(String name, String text) throws IOException {
@@ -107,7 +101,7 @@ class SignedVerdictsTest {
     }
 
     private static List<String> verdictKeys(String prefix) {
-        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+        try (Jedis j = new Jedis("127.0.0.1", redis.get().port())) {
             j.select(2);
             return new ArrayList<>(j.keys(prefix + "v:*"));
         }
@@ -117,7 +111,7 @@ class SignedVerdictsTest {
         List<String> cmd = new ArrayList<>(List.of(
                 RealBinaries.require("redis-cli", "redis-tools").toString(),
                 "-p",
-                Integer.toString(redis.port()),
+                Integer.toString(redis.get().port()),
                 "-n",
                 "2"));
         cmd.addAll(List.of(args));
@@ -237,7 +231,7 @@ class SignedVerdictsTest {
         }
         String key = verdictKeys(prefix).get(0);
         String value;
-        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+        try (Jedis j = new Jedis("127.0.0.1", redis.get().port())) {
             j.select(2);
             value = j.get(key);
         }
@@ -255,7 +249,7 @@ class SignedVerdictsTest {
             assertThat(unsigned.refusedVerdicts()).isZero();
             // the same value, byte for byte, stored again after Redis dropped it
             assertThat(redisCli("DEL", key)).isEqualTo("1");
-            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            try (Jedis j = new Jedis("127.0.0.1", redis.get().port())) {
                 j.select(2);
                 assertThat(j.set(key, value)).isEqualTo("OK");
             }

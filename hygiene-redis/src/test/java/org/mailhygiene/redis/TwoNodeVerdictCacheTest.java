@@ -2,7 +2,6 @@ package org.mailhygiene.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -11,9 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailhygiene.api.Message;
@@ -29,8 +26,7 @@ import org.mailhygiene.scanners.shared.InProcessSharedState;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
 import org.mailhygiene.testkit.ScriptedScanner.Reply;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 
 /**
  * Two "nodes" (pipelines with their own local caches and their own scanner instances) sharing verdicts through the
@@ -38,22 +34,8 @@ import org.mailhygiene.testkit.redis.RealRedis;
  * one result, a failed scan is never shared, and a store that is down only costs local scans.
  */
 class TwoNodeVerdictCacheTest {
-    @TempDir
-    static Path dir;
-
-    private static RealRedis redis;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("r"), List.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final RealRedisExtension redis = RealRedisExtension.create();
 
     static Stream<String> stores() {
         return Stream.of("in-process", "redis");
@@ -191,7 +173,8 @@ class TwoNodeVerdictCacheTest {
         byte[] content = SampleMessages.eicarAttachment();
         for (String garbage : List.of("mhv2\nvirus\nCLEAN\n", "string", "hash")) {
             try (SharedState raw = RedisSharedState.open(redis.url() + "/2?prefix=" + prefix, Duration.ofSeconds(10));
-                    redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                    redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(
+                            "127.0.0.1", redis.get().port())) {
                 jedis.select(2);
                 jedis.flushDB();
                 ScriptedScanner a = scanner(Reply.infected("Eicar-Test-Signature"));

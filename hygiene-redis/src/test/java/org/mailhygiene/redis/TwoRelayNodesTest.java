@@ -18,6 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -29,8 +30,7 @@ import org.mailhygiene.smtp.topology.Role;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
 import org.mailhygiene.testkit.ScriptedScanner.Reply;
-import org.mailhygiene.testkit.junit.RealBinaries;
-import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.junit.RealRedisExtension;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
 /**
@@ -52,7 +52,9 @@ class TwoRelayNodesTest {
     @TempDir
     Path dir;
 
-    private RealRedis redis;
+    @RegisterExtension
+    final RealRedisExtension redis = RealRedisExtension.create();
+
     private SmtpSink sink;
     private Node a;
     private Node b;
@@ -61,7 +63,6 @@ class TwoRelayNodesTest {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RealRedis.start(RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of());
         sink = SmtpSink.start();
         scannerA = virusScanner();
         scannerB = virusScanner();
@@ -85,7 +86,7 @@ class TwoRelayNodesTest {
 
     @AfterEach
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, sink, redis}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, sink}) {
             try {
                 if (c != null) {
                     c.close();
@@ -241,15 +242,15 @@ class TwoRelayNodesTest {
     void redisKilledRestartedOrPausedNeverBlocksMailNorPassesAVirus() throws Exception {
         startNodes(PAUSED);
         assertThat(send(a.address(), virus("storm"))).isEqualTo(554);
-        redis.kill();
+        redis.get().kill();
         for (int i = 0; i < 3; i++) {
             assertThat(send(a.address(), ("Subject: down " + i + "\r\n\r\nx\r\n").getBytes()))
                     .isEqualTo(250);
             assertThat(send(b.address(), virus("storm"))).isEqualTo(554);
         }
         assertThat(a.sharedState().orElseThrow().available()).isFalse();
-        redis.restart();
-        redis.pause();
+        redis.get().restart();
+        redis.get().pause();
         try {
             for (int i = 0; i < 3; i++) {
                 assertThat(send(b.address(), ("Subject: paused " + i + "\r\n\r\nx\r\n").getBytes()))
@@ -257,7 +258,7 @@ class TwoRelayNodesTest {
                 assertThat(send(a.address(), virus("storm"))).isEqualTo(554);
             }
         } finally {
-            redis.resume();
+            redis.get().resume();
         }
         // Sharing resumes: after the back-off, a storm on both nodes is scanned once again.
         int before = scannerA.scanCount() + scannerB.scanCount();

@@ -361,6 +361,15 @@ public final class RealRedis implements AutoCloseable {
     }
 
     /**
+     * The directory the server runs in: its {@code redis.conf}, {@code redis.log} and working directory.
+     *
+     * @return the directory given to {@code start}
+     */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /**
      * Whether the process is running (paused counts as running).
      *
      * @return {@code true} while alive
