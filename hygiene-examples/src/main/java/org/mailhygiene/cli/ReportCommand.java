@@ -77,8 +77,8 @@ public final class ReportCommand implements Command {
                 A month without statistics is reported as '(none)', exit 0 (--data and --redis alike).
                 Exit 2: no statistics at all (under DIR; in the Redis store, none in the last 13
                 months), Redis not answering, a usage error, or the report cannot be written.
-                'bounced' counts every bounce the node wrote, double bounces sent to the postmaster
-                (for undeliverable mail from <>) included.
+                'bounced' counts the bounces the node wrote to senders; 'double_bounced' those sent to
+                the postmaster for undeliverable mail from <> (until session 52 counted in 'bounced').
                 """;
     }
 

@@ -34,8 +34,16 @@ public enum Counter {
     SIGNATURE_UPDATES,
     /** Failed signature updates. */
     SIGNATURE_UPDATE_FAILURES,
-    /** Delivery status notifications (bounces) generated. */
-    BOUNCED;
+    /**
+     * Delivery status notifications (bounces) generated for the senders of failed mail; since session 52 without the
+     * double bounces ({@link #DOUBLE_BOUNCED}), which it counted before.
+     */
+    BOUNCED,
+    /**
+     * Double bounces generated: failure reports to the postmaster for failed mail from the null sender {@code <>} (a
+     * bounce that could not be delivered). Counted apart from {@link #BOUNCED} since session 52.
+     */
+    DOUBLE_BOUNCED;
 
     /**
      * The name used in files and reports.

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is a {@link HygieneListener}: register it with the scanning pipeline (dispositions give spam, tagged,
  * rejected, quarantined, tempfailed and viruses by name, once per message; failures and cache hits per scanner call;
- * signature updates). The relay calls {@link #received()}, {@link #sent()} and {@link #bounced()} itself.
+ * signature updates). The relay calls {@link #received()}, {@link #sent()}, {@link #bounced()} and {@link
+ * #doubleBounced()} itself.
  *
  * <p>Files ({@code YYYY-MM-DD.stats}, UTF-8): a comment line, {@code node NAME}, {@code day YYYY-MM-DD}, then one
  * {@code counter value} line per non-zero counter, one {@code virus<TAB>name<TAB>count} line per virus name, and a last
@@ -155,9 +156,14 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         add(Counter.SENT, 1);
     }
 
-    /** Counts a bounce generated. */
+    /** Counts a bounce generated for the sender of failed mail. */
     public void bounced() {
         add(Counter.BOUNCED, 1);
+    }
+
+    /** Counts a double bounce generated: a failure report to the postmaster for failed mail from {@code <>}. */
+    public void doubleBounced() {
+        add(Counter.DOUBLE_BOUNCED, 1);
     }
 
     /**

@@ -33,6 +33,7 @@ public final class StatisticsReport {
         Counter.RECEIVED,
         Counter.SENT,
         Counter.BOUNCED,
+        Counter.DOUBLE_BOUNCED,
         Counter.SPAM,
         Counter.TAGGED,
         Counter.REJECTED,
@@ -249,11 +250,12 @@ public final class StatisticsReport {
     }
 
     /**
-     * What the {@code bounced} column counts, under the first mail table: the postmaster's double bounces are bounces the
-     * node wrote too, and an administrator comparing the column with the senders' complaints must know it.
+     * What the {@code bounced} and {@code double_bounced} columns count, under the first mail table: an administrator
+     * comparing {@code bounced} with the senders' complaints must know that the postmaster's double bounces are apart,
+     * and that months before the split counted them in {@code bounced}.
      */
-    static final String BOUNCED_NOTE =
-            "bounced: every bounce the node wrote, double bounces to the postmaster (failed mail from <>) included";
+    static final String BOUNCED_NOTE = "bounced: bounces the node wrote to senders; double_bounced: those to the"
+            + " postmaster for failed mail from <> (until session 52 counted in bounced)";
 
     /**
      * The plain-text report: the mail table of all nodes with a line saying what {@code bounced} counts, the virus

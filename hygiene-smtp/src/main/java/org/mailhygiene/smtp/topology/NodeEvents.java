@@ -133,7 +133,12 @@ final class NodeEvents implements RelayListener, DeliveryListener {
 
     @Override
     public void bounced(QueuedMessage message, QueuedMessage bounce) {
-        statistics.bounced();
+        // a failure of mail from <> is reported to the postmaster: a double bounce, counted apart
+        if (message.envelope().hasNullSender()) {
+            statistics.doubleBounced();
+        } else {
+            statistics.bounced();
+        }
         scans.put(bounce.id(), ScanNote.BOUNCE); // written by the node, not scanned
     }
 

@@ -330,6 +330,7 @@ class NodeStatisticsTest {
             s.received();
             s.bounced();
             s.bounced();
+            s.doubleBounced();
             s.add(Counter.DISCARDED, 3);
         }
         String text = StatisticsReport.load(dir, Optional.empty()).text();
@@ -339,8 +340,9 @@ class NodeStatisticsTest {
         assertThat(header).contains("bounced", "discarded");
         assertThat(row[List.of(header).indexOf("bounced")]).isEqualTo("2");
         assertThat(row[List.of(header).indexOf("discarded")]).isEqualTo("3");
+        assertThat(row[List.of(header).indexOf("double_bounced")]).isEqualTo("1");
         assertThat(StatisticsReport.load(dir, Optional.empty()).html())
-                .contains("<th>bounced</th>", "<th>discarded</th>");
+                .contains("<th>bounced</th><th>double_bounced</th>", "<th>discarded</th>");
     }
 
     /** Audit, session 39: 3 spam refused at DATA and 1 clean message received showed spam% 300.0%. */

@@ -269,6 +269,11 @@ class NodeTest {
             assertThat(got.get(1).sender()).isEmpty();
             assertThat(got.get(1).recipients()).containsExactly("postmaster@dept-b.example");
             assertThat(got.get(1).text()).contains("nobody@dept-a.example").contains("550 5.1.1 no such user");
+            // counted as a double bounce, not as a bounce to a sender (until session 52 it was in bounced)
+            assertThat(node.statistics().today().get(org.mailhygiene.smtp.stats.Counter.DOUBLE_BOUNCED))
+                    .isOne();
+            assertThat(node.statistics().today().get(org.mailhygiene.smtp.stats.Counter.BOUNCED))
+                    .isZero();
         }
     }
 
