@@ -36,30 +36,24 @@ class TokenStoreTest {
     }
 
     /**
-     * Before, the snapshot copied its tokens with {@code Map.copyOf}, whose probing runs long for tokens with close
-     * hash codes: 1.2-4.3 s for a shared model of 200,000 tokens (most of {@code hygiene learn --redis}'s whole read).
-     * A bound far above the copy's time now (some 50 ms), far below it then, on a loaded machine.
+     * A snapshot of a model of 200,000 tokens holds them all, unmodifiable, and refuses a null count. Until session 52
+     * the copy was {@code Map.copyOf}, whose probing runs long for tokens with close hash codes (1.2-4.3 s for this
+     * model, most of {@code hygiene learn --redis}'s whole read); its cost is measured in benchmarks/README.md
+     * (session 52), not here: a time bound in a unit test fails on a loaded machine.
      */
     @Test
-    void aSnapshotOfAModelOf200000TokensIsCopiedQuickly() {
+    void aSnapshotOfAModelOf200000TokensHoldsThemAllUnmodifiable() {
         java.util.Map<String, long[]> tokens = new java.util.HashMap<>();
         for (int i = 0; i < 200_000; i++) {
             tokens.put(String.format("fill%07d", i), new long[] {1, 0});
         }
-        // copied once more and a few other tokens learned, as a store's tokens come to a reader (measured: the old copy
-        // of this map took 2.5-3.1 s)
+        // copied once more and a few other tokens learned, as a store's tokens come to a reader
         java.util.Map<String, long[]> read = new java.util.HashMap<>(tokens);
         for (int i = 0; i < 76; i++) {
             read.put("tok" + i, new long[] {0, 1});
         }
-        long best = Long.MAX_VALUE;
-        for (int round = 0; round < 3; round++) {
-            long t0 = System.nanoTime();
-            TokenStore.Snapshot s = new TokenStore.Snapshot(2, 1, 0, read);
-            best = Math.min(best, System.nanoTime() - t0);
-            assertThat(s.tokens()).hasSize(200_076).containsKey("fill0123456");
-        }
-        assertThat(java.time.Duration.ofNanos(best)).isLessThan(java.time.Duration.ofMillis(800));
+        TokenStore.Snapshot s = new TokenStore.Snapshot(2, 1, 0, read);
+        assertThat(s.tokens()).hasSize(200_076).containsKey("fill0123456").containsKey("tok75");
         assertThatThrownBy(() -> new TokenStore.Snapshot(1, 0, 0, read).tokens().put("x", new long[2]))
                 .isInstanceOf(UnsupportedOperationException.class);
         java.util.Map<String, long[]> withNull = new java.util.HashMap<>();
