@@ -81,6 +81,26 @@ class DefaultModelTest {
     }
 
     /**
+     * A pitch sent with no header of its own (the relay's {@code Received} field on top of it) is judged by its words,
+     * as a reader shows them: its text was taken for header lines, and the message was clean at 0.58 through a relay
+     * and 0.81 (unsure, tagged) as here, on its header alone; 1.0 now, 0.9999 with a header of its own.
+     */
+    @Test
+    void aPitchWithoutAHeaderIsReadAsText() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String pitch = "Congratulations! You have won the international lottery prize of 5,000,000 USD.\r\n"
+                + "To claim your prize money send your full name, bank account details and a copy of your passport\r\n"
+                + "to our claims agent immediately. This offer expires in 48 hours. Act now, winner!\r\n"
+                + "Dear beneficiary, your fund release requires a small processing fee of $250 by Western Union.\r\n";
+        String received = "Received: from vm ([127.0.0.1])\r\n\tby edge-1 (mail-hygiene) with ESMTP id MXDR19WQ-K\r\n"
+                + "\tfor <kenji@ourcorp.org>; Mon, 7 Dec 2026 21:13:52 +0000\r\n";
+        Verdict v = scanner.scan(Message.of((received + pitch).getBytes(StandardCharsets.US_ASCII)));
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.score().orElseThrow()).isGreaterThanOrEqualTo(0.99);
+        assertThat(v.rules()).extracting(Rule::name).contains("lottery").doesNotContain("BAYES_UNSURE");
+    }
+
+    /**
      * Hiding text never lowers a score (session 29): spam that hides innocent chatter is read without it, and spam
      * that hides its pitch by a trick the tokenizer takes for hiding while a browser shows it (found by review: an
      * escaped semicolon in a style) is read with it. The rule {@code BAYES_HIDDEN_TEXT} says which reading decided.

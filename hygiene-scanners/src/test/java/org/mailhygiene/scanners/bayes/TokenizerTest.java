@@ -16,6 +16,29 @@ import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 class TokenizerTest {
     private final Tokenizer tokenizer = Tokenizer.create();
 
+    /**
+     * Lines of the header block that are no header field are the body to a reader (tokenizer 18): their words and
+     * links are read, the fields around them stay fields, and their folded lines go with them.
+     */
+    @Test
+    void linesInTheHeaderBlockThatAreNoFieldsAreReadAsText() throws Exception {
+        String message = "Received: from vm ([127.0.0.1]) by edge (mail-hygiene) with ESMTP id 1\r\n"
+                + "Congratulations! You have won the international lottery, claim at http://claims.lotto-win.test.net/\r\n"
+                + " send your passport copy\r\n"
+                + "Subject: winner\r\n"
+                + "\r\n";
+        Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message.getBytes(StandardCharsets.US_ASCII)));
+        assertThat(tokens)
+                .contains("congratulations", "lottery", "passport", "subject:winner")
+                .anyMatch(t -> t.startsWith("url:") && t.contains("lotto-win"));
+        // an mbox separator first and ordinary fields give no text
+        String ordinary = "From someone@example.net Mon Dec  7 10:00:00 2026\r\nFrom: a@example.net\r\n"
+                + "Subject: hello\r\n\r\nbody words\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofBytes(ordinary.getBytes(StandardCharsets.US_ASCII))))
+                .doesNotContain("someone", "example.net", "hello")
+                .contains("body", "words");
+    }
+
     @Test
     void japaneseIsDecodedTheSameInEveryEncoding() throws Exception {
         for (SyntheticCorpus.Encoding e : SyntheticCorpus.Encoding.values()) {
