@@ -9,8 +9,8 @@
 #   DIR/enron-eml/enronN/{ham,spam}  the same with a blank line after the Subject line
 #   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
 #   DIR/bounces2                     bounces, auto-replies and feedback reports from other test suites, kept apart as a
-#                                    held-out set (flanker, mail gem, MailBounceDetector, froide, EmailEngine's
-#                                    bounces)
+#                                    held-out set (flanker, mail gem, MailBounceDetector, froide; EmailEngine's
+#                                    bounces until session 52, see below)
 #   DIR/bounces3                     bounces and out-of-office replies of two more suites (bounce-email gem, Alaveteli),
 #                                    less one Latvian newsletter that is neither
 #   DIR/bounces4                     bounces, notices and their false-positive tests from four more suites (SpamAssassin's
@@ -40,7 +40,6 @@ cd "$dir"
 [ -d src-mail ] || git clone -q --depth 1 https://github.com/mikel/mail src-mail
 [ -d src-rgl ] || git clone -q --depth 1 https://github.com/rgl/MailBounceDetector src-rgl
 [ -d src-froide ] || git clone -q --depth 1 https://github.com/okfde/froide src-froide
-[ -d src-ee ] || git clone -q --depth 1 https://github.com/postalsys/emailengine src-ee
 [ -d src-wc ] || git clone -q --depth 1 https://github.com/whatcould/bounce-email src-wc
 [ -d src-alaveteli ] || git clone -q --depth 1 --no-checkout https://github.com/mysociety/alaveteli src-alaveteli
 [ -d src-exim ] || git clone -q --depth 1 https://github.com/Exim/exim src-exim
@@ -76,9 +75,10 @@ done
 cp src-mail/spec/fixtures/emails/multipart_report_emails/*.eml bounces2/
 for f in src-rgl/MailBounceDetector.Tests/Fixtures/bounce_*.eml; do cp "$f" "bounces2/rgl-$(basename "$f")"; done
 for f in src-froide/froide/bounce/testdata/*.txt; do cp "$f" "bounces2/froide-$(basename "$f")"; done
-# EmailEngine's bounces only: its autoreply/ and complaints/ folders are copies of sisimai's set-of-emails (their
-# LICENSE files say so), one of the project's reserved judges (found in session 26; used until then)
-for f in src-ee/test/fixtures/bounces/*.eml; do cp "$f" "bounces2/ee-bounces-$(basename "$f")"; done
+# Nothing of EmailEngine (postalsys/emailengine): its autoreply/ and complaints/ fixtures are copies of sisimai's
+# set-of-emails (their LICENSE files say so), one of the project's reserved judges (found in session 26; used until
+# then), and its bounces/ fixtures, used until session 52, sit beside them in the same test folder with no licence of
+# their own to say where they came from; every fixture of that suite is now treated as a judge's copy and left out.
 rm -rf bounces3 && mkdir bounces3
 for f in src-wc/test/bounces/*.txt; do
     [ "$(basename "$f")" = tt_1234241664.txt ] || cp "$f" "bounces3/wc-$(basename "$f")"
