@@ -323,7 +323,10 @@ public record RedisUrl(
                                     : "unknown parameter '" + k + "'")
                             + " (known: " + String.join(", ", PARAMETERS) + "): " + redact(url));
                 }
-                query.put(k, v);
+                if (query.put(k, v) != null) {
+                    // the last one silently won: a node could sign with another secret than the one meant
+                    throw new IllegalArgumentException("parameter '" + k + "' given twice: " + redact(url));
+                }
             }
             rest = rest.substring(0, q);
         }

@@ -130,6 +130,23 @@ class RedisUrlTest {
         assertThatThrownBy(() -> RedisUrl.parse("redis://h?cacert=/x")).hasMessageContaining("rediss");
     }
 
+    /**
+     * Found from outside with {@code hygiene relay --check} (session 52): {@code ?verdict-key=a&verdict-key=b} was OK,
+     * the last file silently taking the place of the first (a node could sign with another secret than its
+     * administrator meant); the same for every parameter. Now a parameter given twice is an error naming it.
+     */
+    @Test
+    void aParameterGivenTwiceIsAnErrorNamingIt() {
+        for (String p : List.of("prefix=a:", "verdict-key=/k", "sentinel-user=u")) {
+            String name = p.substring(0, p.indexOf('='));
+            assertThatThrownBy(() -> RedisUrl.parse("redis://h?" + p + "&" + p.replace("=", "=x")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("parameter '" + name + "' given twice");
+        }
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h?verdict-key=/secret/a&verdict-key=/secret/b"))
+                .hasMessageNotContaining("/secret/");
+    }
+
     @Test
     void anyTextParsesOrFailsWithIllegalArgument() {
         qt().forAll(strings().allPossible().ofLengthBetween(0, 60)).checkAssert(s -> {
