@@ -24,7 +24,7 @@ import org.mailhygiene.testkit.redis.RealRedis;
  * are skipped with a reason, or fail under {@code CI=true} ({@link RealBinaries#require}).
  *
  * <p>Where it is registered sets how long a server lives. As a static field, one server for the test class (started
- * before the first test, stopped after the last):
+ * before the first test, stopped after the last; its {@code @Nested} classes use the same server):
  *
  * <pre>{@code
  * @RegisterExtension
@@ -41,7 +41,8 @@ import org.mailhygiene.testkit.redis.RealRedis;
  *
  * <p>Use {@link #get()} (or {@link #url()}), or declare a {@link RealRedis} parameter of a test or lifecycle method.
  * The server is the test's to {@link RealRedis#kill() kill}, {@link RealRedis#restart() restart} or {@link
- * RealRedis#pause() pause}; the extension kills it at the end whatever state it is in.
+ * RealRedis#pause() pause}; the extension kills it at the end whatever state it is in, and a shutdown hook kills it
+ * and removes its directory if the JVM ends first (a signal, a test run's timeout; not {@code kill -9}).
  *
  * <p>Thread-safe for reading {@link #get()} from the tests' threads; JUnit calls the callbacks one at a time.
  */
@@ -55,6 +56,10 @@ public final class RealRedisExtension
     private volatile Path workDir;
     /** Whether the running server was started for the current test (instance-field registration). */
     private volatile boolean perTest;
+    /** The unique id of the class context whose {@code beforeAll} started the server ("" without a context). */
+    private volatile String startedFor;
+    /** Kills the server and removes its directory if the JVM ends while it runs. */
+    private volatile Thread shutdownHook;
 
     private RealRedisExtension(List<String> extraConfig, Supplier<Path> binary) {
         this.extraConfig = List.copyOf(extraConfig);
@@ -114,13 +119,29 @@ public final class RealRedisExtension
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
+        // JUnit calls a static field's beforeAll again for each @Nested class: the enclosing class's server serves it
+        if (redis != null) {
+            return;
+        }
         start();
         perTest = false;
+        startedFor = idOf(context);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        stop();
+        if (!perTest && idOf(context).equals(startedFor)) {
+            stop();
+        }
+    }
+
+    private static String idOf(ExtensionContext context) {
+        return context == null ? "" : context.getUniqueId();
+    }
+
+    /** The shutdown hook registered while a server runs, for the extension's own tests. */
+    java.util.Optional<Thread> shutdownHook() {
+        return java.util.Optional.ofNullable(shutdownHook);
     }
 
     @Override
@@ -144,21 +165,43 @@ public final class RealRedisExtension
         Path program = binary.get();
         Path dir = Files.createTempDirectory("real-redis-");
         workDir = dir;
+        RealRedis started;
         try {
-            redis = RealRedis.start(program, dir, extraConfig);
+            started = RealRedis.start(program, dir, extraConfig);
         } catch (IOException | InterruptedException | RuntimeException e) {
             workDir = null;
             delete(dir);
             throw e;
         }
+        Thread hook = new Thread(
+                () -> {
+                    started.close();
+                    try {
+                        delete(dir);
+                    } catch (UncheckedIOException e) { // the JVM is ending: nothing to tell
+                    }
+                },
+                "real-redis-cleanup-" + started.port());
+        Runtime.getRuntime().addShutdownHook(hook);
+        shutdownHook = hook;
+        redis = started;
     }
 
     private void stop() {
         RealRedis r = redis;
         Path dir = workDir;
+        Thread hook = shutdownHook;
         redis = null;
         workDir = null;
         perTest = false;
+        startedFor = null;
+        shutdownHook = null;
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) { // the JVM is shutting down: the hook runs, or ran, the same cleanup
+            }
+        }
         if (r != null) {
             r.close();
         }
@@ -168,6 +211,9 @@ public final class RealRedisExtension
     }
 
     private static void delete(Path dir) {
+        if (!Files.exists(dir)) { // removed already (by the shutdown hook)
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.mailhygiene.testkit.redis.RealRedis;
 
 /**
@@ -58,6 +59,67 @@ class RealRedisExtensionTest {
             ext.afterEach(null);
         }
         assertThatThrownBy(ext::get).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * Found in review (session 52): JUnit calls a static field's {@code beforeAll} and {@code afterAll} again for each
+     * {@code @Nested} class. The nested class's call started a second server in place of the first, whose process and
+     * directory were then never removed (a redis-server left running after the JVM ended), and the nested class's
+     * {@code afterAll} stopped the server the enclosing class's later tests still needed. Now the enclosing class's
+     * server serves its nested classes and is stopped by the enclosing class's {@code afterAll} only.
+     */
+    @Test
+    void nestedClassesShareTheEnclosingClassesServer() throws Exception {
+        RealRedisExtension ext = RealRedisExtension.create();
+        ExtensionContext outer = context("[class:Outer]");
+        ExtensionContext nested = context("[class:Outer]/[nested-class:Inner]");
+        ext.beforeAll(outer);
+        RealRedis redis = ext.get();
+        try {
+            ext.beforeAll(nested);
+            ext.beforeEach(null);
+            assertThat(ext.get()).isSameAs(redis);
+            ext.afterEach(null);
+            ext.afterAll(nested);
+            assertThat(redis.isAlive()).isTrue();
+            assertThat(ext.get()).isSameAs(redis);
+        } finally {
+            ext.afterAll(outer);
+        }
+        assertThat(redis.isAlive()).isFalse();
+        assertThat(dirOf(redis)).doesNotExist();
+    }
+
+    /**
+     * Found in review (session 52): a JVM ended by a signal (a surefire timeout, Ctrl-C) left its redis-server running
+     * and its directory behind: nothing but {@code afterAll} stopped them. Now a shutdown hook does, and is removed
+     * when the server is stopped normally.
+     */
+    @Test
+    void aShutdownHookKillsTheServerAndRemovesItsDirectory() throws Exception {
+        RealRedisExtension ext = RealRedisExtension.create();
+        assertThat(ext.shutdownHook()).isEmpty();
+        ext.beforeAll(null);
+        RealRedis redis = ext.get();
+        Thread hook = ext.shutdownHook().orElseThrow();
+        // registered: removing it succeeds (and so it is not run twice here)
+        assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isTrue();
+        hook.run();
+        assertThat(redis.isAlive()).isFalse();
+        assertThat(dirOf(redis)).doesNotExist();
+        ext.afterAll(null);
+        assertThat(ext.shutdownHook()).isEmpty();
+    }
+
+    /** A context with only a unique id, as JUnit gives one per class. */
+    private static ExtensionContext context(String uniqueId) {
+        return (ExtensionContext) java.lang.reflect.Proxy.newProxyInstance(
+                ExtensionContext.class.getClassLoader(), new Class<?>[] {ExtensionContext.class}, (p, m, a) -> {
+                    if (m.getName().equals("getUniqueId")) {
+                        return uniqueId;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
     }
 
     private static Path dirOf(RealRedis redis) {
