@@ -42,7 +42,10 @@ import org.mailhygiene.smtp.topology.Node;
  *   <li>{@code hygiene.smtp.sessions.active} gauge: open SMTP sessions;
  *   <li>{@code hygiene.deliveries} counter, tag {@code result} ({@code delivered}, {@code deferred},
  *       {@code failed}), per recipient and attempt;
- *   <li>{@code hygiene.bounces} counter: bounces stored;
+ *   <li>{@code hygiene.bounces} counter: bounces stored for the senders of failed mail (the statistics' {@code
+ *       bounced}; until session 52 double bounces too);
+ *   <li>{@code hygiene.double.bounces} counter: double bounces stored, failure reports to the postmaster for failed mail
+ *       from {@code <>} (the statistics' {@code double_bounced});
  *   <li>{@code hygiene.smtp.tls.sessions} counter, tag {@code protocol}: completed STARTTLS handshakes;
  *   <li>{@code hygiene.smtp.tls.failures} counter: STARTTLS handshakes that failed (the reasons are logged);
  *   <li>{@code hygiene.smtp.tls.certificate.expiry} gauge, seconds: time left until the end of validity
@@ -209,7 +212,8 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
      * {@inheritDoc}
      *
      * <p>The counters without labels or with a fixed set of them ({@code hygiene_deliveries_total} by result,
-     * {@code hygiene_bounces_total}, {@code hygiene_smtp_tls_failures_total}) are published at 0 at once, so that a
+     * {@code hygiene_bounces_total}, {@code hygiene_double_bounces_total}, {@code hygiene_smtp_tls_failures_total}) are
+     * published at 0 at once, so that a
      * query over them sees the first event; those labelled by reason or protocol appear with their first event.
      */
     @Override
@@ -220,6 +224,7 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
             deliveries(result);
         }
         bounces();
+        doubleBounces();
         tlsFailures();
     }
 
@@ -274,11 +279,20 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
 
     @Override
     public void bounced(QueuedMessage message, QueuedMessage bounce) {
-        bounces().increment();
+        // as the statistics count them: a failure of mail from <> is reported to the postmaster, a double bounce
+        (message.envelope().hasNullSender() ? doubleBounces() : bounces()).increment();
     }
 
     private Counter bounces() {
-        return Counter.builder("hygiene.bounces").description("bounces stored").register(registry);
+        return Counter.builder("hygiene.bounces")
+                .description("bounces stored for the senders of failed mail (double bounces apart)")
+                .register(registry);
+    }
+
+    private Counter doubleBounces() {
+        return Counter.builder("hygiene.double.bounces")
+                .description("double bounces stored: failure reports to the postmaster for failed mail from <>")
+                .register(registry);
     }
 
     /**

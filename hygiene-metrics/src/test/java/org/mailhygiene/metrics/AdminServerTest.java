@@ -218,6 +218,33 @@ class AdminServerTest {
     }
 
     /**
+     * Found in review (session 52): the statistics count double bounces apart ({@code double_bounced}) since this
+     * session, but {@code hygiene_bounces_total} still counted them with the bounces to senders, so /metrics said 2
+     * where the report said bounced 1. Now a double bounce is {@code hygiene_double_bounces_total}.
+     */
+    @Test
+    void doubleBouncesAreCountedApartFromBouncesToSenders() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Running r = start(sink, List.of(SignatureScanner.create()))) {
+            sink.onRecipient(
+                    "nobody@example.test", org.mailhygiene.testkit.smtp.SinkAction.reply("550 5.1.1 no such user"));
+            // refused by the next hop: a bounce to the sender, and for mail from <> a double bounce to the postmaster
+            for (String from : List.of("a@example.net", "")) {
+                List<String> said = smtp(r.node().address(), from, "nobody@example.test", SampleMessages.clean());
+                assertThat(said.get(said.size() - 2)).startsWith("250");
+            }
+            assertThat(sink.awaitMessages(2, Duration.ofSeconds(60)))
+                    .extracting(m -> m.recipients().get(0))
+                    .containsExactlyInAnyOrder("a@example.net", "postmaster@example.test");
+            assertThat(r.own().get("hygiene.bounces").counter().count()).isEqualTo(1.0);
+            assertThat(r.own().get("hygiene.double.bounces").counter().count()).isEqualTo(1.0);
+            PrometheusText m = PrometheusText.parse(get(r.url("/metrics")).body());
+            assertThat(m.value("hygiene_double_bounces_total", Map.of())).contains(1.0);
+            assertThat(m.value("hygiene_bounces_total", Map.of())).contains(1.0);
+        }
+    }
+
+    /**
      * A quarantine that could not be written (a read-only mount) answered 451 to every message to hold while /health
      * said nothing of it: its entry says DOWN now, and the node, which still accepts clean mail, stays 200.
      */
