@@ -430,6 +430,12 @@ public final class RedisSharedState implements SharedState {
     private final Clock clock;
     /** Verdicts read that were unsigned or wrongly signed, since this state was opened. */
     private final AtomicLong refusedVerdicts = new AtomicLong();
+    /**
+     * The key and value of the last verdict refused: the node reads a key again after it took the scan lease, and the
+     * same value read again is not counted again; cleared when this node stores its own verdict there.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<String> lastRefused =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** How many of them the last WARN told; when it was logged. */
     private final AtomicLong refusedWarned = new AtomicLong();
 
@@ -1091,6 +1097,7 @@ public final class RedisSharedState implements SharedState {
                 if (read.isEmpty()) {
                     refused(
                             key,
+                            s,
                             VerdictSigner.oldFormat(s)
                                     ? "is signed in the format of a version before expiries were signed ("
                                             + VerdictSigner.OLD_TAG.strip() + ", written by a node not yet upgraded)"
@@ -1111,6 +1118,7 @@ public final class RedisSharedState implements SharedState {
                 if (signer.isPresent() && late > EXPIRY_SKEW.toMillis()) {
                     refused(
                             key,
+                            s,
                             "is past the expiry it was signed with by "
                                     + Duration.ofMillis(late).toSeconds()
                                     + " s (kept with PERSIST or stored again after it expired, or a node's clock is wrong)");
@@ -1135,6 +1143,8 @@ public final class RedisSharedState implements SharedState {
             long ms = positiveMillis(ttl, "ttl");
             String value = signer.map(v -> v.sign(key, text, Math.addExact(clock.millis(), ms)))
                     .orElse(text);
+            // the value refused there is replaced: the same forgery written again is counted again
+            lastRefused.updateAndGet(r -> r != null && r.startsWith(key + "\n") ? null : r);
             call(
                     "SET",
                     List.of(key),
@@ -1188,9 +1198,13 @@ public final class RedisSharedState implements SharedState {
     /**
      * Counts a verdict refused for its signature (unsigned, signed with another secret, or moved from another key: a
      * miss, so the node scans) and logs it at WARN, at most once a {@link #REFUSED_WARNING_NANOS minute}, with how
-     * many came since the last WARN.
+     * many came since the last WARN. The value just refused at the same key, read again, is not counted again.
      */
-    private void refused(String key, String why) {
+    private void refused(String key, String stored, String why) {
+        String seen = key + "\n" + stored;
+        if (seen.equals(lastRefused.getAndSet(seen))) {
+            return; // the same value read again (after taking the scan lease): one refused verdict, counted once
+        }
         long total = refusedVerdicts.incrementAndGet();
         long now = System.nanoTime();
         long last = refusedWarnedAt.get();
@@ -1211,8 +1225,9 @@ public final class RedisSharedState implements SharedState {
     /**
      * How many verdicts read from Redis were refused because they were unsigned, their signature did not verify, they
      * were signed in the format before expiries were signed ({@code mhs1}), or they were read more than {@link
-     * #EXPIRY_SKEW} past their signed expiry (each a miss: the node scanned), since this state was opened. Always 0
-     * without {@code verdict-key=}.
+     * #EXPIRY_SKEW} past their signed expiry (each a miss: the node scanned), since this state was opened; a value is
+     * counted once however often it is read (a node reads the key again after taking the scan lease) until this node
+     * stores its own verdict there. Always 0 without {@code verdict-key=}.
      *
      * @return the count
      */

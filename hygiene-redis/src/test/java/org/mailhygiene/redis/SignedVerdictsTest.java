@@ -149,6 +149,43 @@ class SignedVerdictsTest {
         }
     }
 
+    /**
+     * Found from outside (session 52, two relays and redis-cli): one forged verdict and one message raised
+     * hygiene_shared_verdicts_refused_total by 2, since the node reads the key again after taking the scan lease. Now a
+     * value refused is counted once until the node's own verdict replaces it; the same forgery written again counts
+     * again.
+     */
+    @Test
+    void aForgedVerdictIsCountedOncePerMessageAndAgainWhenWrittenAgain() throws Exception {
+        String prefix = prefix();
+        byte[] eicar = SampleMessages.eicarAttachment();
+        try (Node a = node(prefix, with(keyA))) {
+            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
+        }
+        String key = verdictKeys(prefix).get(0);
+        String clean = VerdictCodec.encode(Verdict.clean(SignatureScanner.NAME, Duration.ofMillis(1)));
+        try (Node b = node(prefix, with(keyA))) {
+            assertThat(redisCli("SET", key, clean)).isEqualTo("OK");
+            assertThat(b.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(b.shared().refusedVerdicts()).isOne();
+        }
+        // read twice as the lease's second look does: once; replaced by the node's own verdict and forged again: twice
+        String other = prefix();
+        try (RedisSharedState s = store(other, with(keyA), Clock.systemUTC())) {
+            s.verdicts().put("model 1", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            String k = verdictKeys(other).get(0);
+            assertThat(redisCli("SET", k, clean)).isEqualTo("OK");
+            assertThat(s.verdicts().get("model 1", SHA)).isEmpty();
+            assertThat(s.verdicts().get("model 1", SHA)).isEmpty();
+            assertThat(s.refusedVerdicts()).isOne();
+            s.verdicts().put("model 1", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            assertThat(s.verdicts().get("model 1", SHA)).isPresent();
+            assertThat(redisCli("SET", k, clean)).isEqualTo("OK");
+            assertThat(s.verdicts().get("model 1", SHA)).isEmpty();
+            assertThat(s.refusedVerdicts()).isEqualTo(2);
+        }
+    }
+
     @Test
     void aSignedVerdictMovedToAnotherContentsKeyIsNotBelieved() throws Exception {
         String prefix = prefix();
@@ -254,7 +291,12 @@ class SignedVerdictsTest {
                 assertThat(j.set(key, value)).isEqualTo("OK");
             }
             assertThat(later.verdicts().get("bayes model 7", SHA)).isEmpty();
-            assertThat(later.refusedVerdicts()).isEqualTo(2);
+            // to this node the same value at the same key: counted once (a node reads a key twice per scan)
+            assertThat(later.refusedVerdicts()).isOne();
+            try (RedisSharedState another = store(prefix, with(keyA), Clock.offset(now, Duration.ofMinutes(61)))) {
+                assertThat(another.verdicts().get("bayes model 7", SHA)).isEmpty();
+                assertThat(another.refusedVerdicts()).isOne();
+            }
         }
         // read a little past its time (the writer's clock a second behind the reader's): a miss, not counted
         try (RedisSharedState skewed =
