@@ -397,6 +397,12 @@ class SignedVerdictsTest {
                 .hasMessageStartingWith("verdict-key-previous= needs verdict-key= (the secret that signs)");
         assertThatThrownBy(() -> RedisSharedState.open(url + dir, Duration.ofSeconds(1)))
                 .hasMessageEndingWith(": a directory");
+        // found with hygiene relay --check (session 52): a directory of mode 755 was "other users may read or change
+        // the secret (mode rwxr-xr-x): chmod 600 it"
+        Path shared = Files.createDirectory(dir.resolve("keys.d"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThatThrownBy(() -> RedisSharedState.open(url + shared, Duration.ofSeconds(1)))
+                .hasMessage("cannot read verdict-key file " + shared + ": a directory");
         assertThat(Set.of(Files.readString(keyA).length())).containsExactly(35);
     }
 }
