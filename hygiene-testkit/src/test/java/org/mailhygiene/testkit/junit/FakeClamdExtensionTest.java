@@ -20,7 +20,8 @@ import org.mailhygiene.testkit.clamd.FakeClamd;
 class FakeClamdExtensionTest {
 
     /** A test's context as JUnit gives it to the extension: only its unique id is read. */
-    private static ExtensionContext test(String id) {
+    /** A context with only a unique id ({@code [test:ID]}); RealRedisExtensionTest uses it for class contexts too. */
+    static ExtensionContext test(String id) {
         return (ExtensionContext) Proxy.newProxyInstance(
                 FakeClamdExtensionTest.class.getClassLoader(),
                 new Class<?>[] {ExtensionContext.class},

@@ -71,8 +71,8 @@ class RealRedisExtensionTest {
     @Test
     void nestedClassesShareTheEnclosingClassesServer() throws Exception {
         RealRedisExtension ext = RealRedisExtension.create();
-        ExtensionContext outer = context("[class:Outer]");
-        ExtensionContext nested = context("[class:Outer]/[nested-class:Inner]");
+        ExtensionContext outer = FakeClamdExtensionTest.test("Outer");
+        ExtensionContext nested = FakeClamdExtensionTest.test("Outer.Inner");
         ext.beforeAll(outer);
         RealRedis redis = ext.get();
         try {
@@ -109,17 +109,6 @@ class RealRedisExtensionTest {
         assertThat(dirOf(redis)).doesNotExist();
         ext.afterAll(null);
         assertThat(ext.shutdownHook()).isEmpty();
-    }
-
-    /** A context with only a unique id, as JUnit gives one per class. */
-    private static ExtensionContext context(String uniqueId) {
-        return (ExtensionContext) java.lang.reflect.Proxy.newProxyInstance(
-                ExtensionContext.class.getClassLoader(), new Class<?>[] {ExtensionContext.class}, (p, m, a) -> {
-                    if (m.getName().equals("getUniqueId")) {
-                        return uniqueId;
-                    }
-                    throw new UnsupportedOperationException(m.getName());
-                });
     }
 
     private static Path dirOf(RealRedis redis) {
