@@ -10,8 +10,10 @@ import java.io.PushbackInputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
@@ -24,6 +26,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
+import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.archive.ZipStream;
@@ -34,6 +37,7 @@ import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
 import org.mailhygiene.scanners.mime.PartVisitor;
 import org.mailhygiene.scanners.mime.TextFiles;
+import org.mailhygiene.scanners.mime.ZipDirectory;
 
 /**
  * A small in-process scanner that recognises the two industry test strings, so that examples, demos and tests work
@@ -50,7 +54,9 @@ import org.mailhygiene.scanners.mime.TextFiles;
  *       {@code winmail.dat}, each attached file under its long name) among those (archives in archives to {@value
  *       #MAX_ARCHIVE_DEPTH} levels; zip entries stored, deflated, or compressed with bzip2, LZMA or xz; a broken
  *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
- *       passed over, the entries after it read, unless its sizes are ZIP64's: then it ends its zip's reading)
+ *       passed over, the entries after it read, unless its sizes are ZIP64's: then it ends its zip's reading; the
+ *       entries a zip's directory at its end names where none of those read from its start began, read from their
+ *       local headers when among its last {@value #MAX_KEPT_ZIP} bytes)
  *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
@@ -83,9 +89,10 @@ public final class SignatureScanner implements Scanner {
      * bytes is reported in the file holding it; 7 since a zip directory entry's data counts against the archives'
      * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read; 9 since a deflated zip entry
      * with a ZIP64 data descriptor is read; 10 since bzip2, xz and LZMA files, zip entries compressed with bzip2, LZMA
-     * or xz, and the entries after an encrypted zip entry with a data descriptor are read.
+     * or xz, and the entries after an encrypted zip entry with a data descriptor are read; 11 since the entries a
+     * zip's directory names where none read from its start began are read too.
      */
-    public static final String VERSION = "10";
+    public static final String VERSION = "11";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -109,6 +116,11 @@ public final class SignatureScanner implements Scanner {
     static final int MAX_ARCHIVE_DEPTH = 16;
     /** How many archive entries of a message are read. */
     static final int MAX_ARCHIVE_ENTRIES = 10_000;
+    /**
+     * The last bytes of each zip kept to read its directory at its end and the entries it names that were not read from
+     * its start ({@link #unstreamed}): 4 MiB, as the attachment policy keeps.
+     */
+    static final int MAX_KEPT_ZIP = 4 << 20;
 
     /**
      * The EICAR anti-virus test file (68 bytes), the harmless file every virus scanner reports, for checking that a
@@ -294,7 +306,8 @@ public final class SignatureScanner implements Scanner {
      * Debian's {@code AlertEncrypted no}, answers {@code OK} for it; the attachment policy reports it) and the entries
      * after it are read (until session 51 it ended the zip's reading: EICAR after a locked file was clean; until session
      * 52 so did one with a data descriptor, which Info-ZIP's {@code zip -e} writes for every entry), unless its sizes
-     * are ZIP64's, which ends the zip's reading. An archive nested deeper, more than
+     * are ZIP64's, which ends the zip's reading; then the entries its directory at the end names where none read from
+     * its start began are read ({@link #unstreamed}). An archive nested deeper, more than
      * {@value #MAX_ARCHIVE_ENTRIES} entries or more expanded bytes than the walker's decoded-bytes limit in the
      * message's archives in all are noted in {@code found}: the scan cannot be clean, unless EICAR was in the bytes
      * read before the limit.
@@ -351,26 +364,15 @@ public final class SignatureScanner implements Scanner {
     /** The entries of an archive, each a file; the path to the one holding EICAR, or {@code null}. */
     private static String archive(ArchiveKind kind, InputStream whole, int depth, Found found, byte[] buf)
             throws IOException {
-        try {
+        return asFarAsItReads(() -> {
             switch (kind) {
                 case ZIP -> {
-                    try (ZipStream zip = new ZipStream(whole, found.decoderMemory)) {
-                        for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
-                            if (e.encrypted()) {
-                                continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
-                            }
-                            if (e.directory()) {
-                                // no tool extracts a directory's data, but it is inflated all the same: through the
-                                // budget (2 GB of zeros under "d/" took 4 s of a 3 MB message's scan, uncounted)
-                                new Matched(e.data(), null, found).transferTo(OutputStream.nullOutputStream());
-                                continue;
-                            }
-                            String hit = entry(e.name(), e.data(), depth, found, buf);
-                            if (hit != null) {
-                                return hit;
-                            }
-                        }
-                    }
+                    Kept kept = new Kept(whole);
+                    Set<Long> starts = new HashSet<>();
+                    Set<String> names = new HashSet<>();
+                    // a broken zip is read as far as it can be, then the entries its directory names
+                    String hit = asFarAsItReads(() -> zipEntries(kept, starts, names, depth, found, buf));
+                    return hit != null ? hit : unstreamed(kept, starts, names, depth, found, buf);
                 }
                 case GZIP -> {
                     try (GzipStream gzip = new GzipStream(whole)) {
@@ -424,15 +426,143 @@ public final class SignatureScanner implements Scanner {
                     }
                 }
             }
+            return null;
+        });
+    }
+
+    /** A reading of an archive's entries: the path to the one holding EICAR, or {@code null}. */
+    private interface Reading {
+        String read() throws IOException;
+    }
+
+    /**
+     * Runs a reading of an archive, which a broken or encrypted archive ends where it can be read no further: its
+     * result, or {@code null} when it ended so (the message's own read failures are the walker's, which it reports after
+     * the walk). Limits and interrupts go on; content XZ for Java will not read is {@code UNSCANNABLE}.
+     */
+    private static String asFarAsItReads(Reading reading) throws IOException {
+        try {
+            return reading.read();
         } catch (ArchiveLimit | InterruptedIOException e) {
             throw e;
         } catch (Compressed.Unreadable e) {
             throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "an archive that cannot be read: " + e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
-            // broken or encrypted: searched as far as it could be read (the message's own read failures are the
-            // walker's, which it reports after the walk)
+            return null;
+        }
+    }
+
+    /**
+     * A zip's entries read from its start; where each began and its name noted.
+     *
+     * @return the path to the entry holding EICAR, or {@code null}
+     */
+    private static String zipEntries(Kept kept, Set<Long> starts, Set<String> names, int depth, Found found, byte[] buf)
+            throws IOException {
+        try (ZipStream zip = new ZipStream(kept, found.decoderMemory)) {
+            for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
+                starts.add(e.offset());
+                names.add(e.name());
+                if (e.encrypted()) {
+                    continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
+                }
+                if (e.directory()) {
+                    // no tool extracts a directory's data, but it is inflated all the same: through the
+                    // budget (2 GB of zeros under "d/" took 4 s of a 3 MB message's scan, uncounted)
+                    new Matched(e.data(), null, found).transferTo(OutputStream.nullOutputStream());
+                    continue;
+                }
+                String hit = entry(e.name(), e.data(), depth, found, buf);
+                if (hit != null) {
+                    return hit;
+                }
+            }
         }
         return null;
+    }
+
+    /**
+     * The entries a zip's directory at its end names (which unzip and 7-Zip extract) where no entry read from its start
+     * began: hidden from a reader from the start inside another entry's data, or behind bytes an encrypted entry's data
+     * made read as its data descriptor and the zip's end (an encrypted entry's data is anyone's to write: EICAR after such
+     * a "descriptor" was clean in session 52). Each is read from its local header, every byte read from there on
+     * counted against the archives' budget (so that many directory entries pointing into one long entry cost no more
+     * than the budget); only entries in the last {@value #MAX_KEPT_ZIP} bytes of the zip, and only with the directory
+     * among them, can be. The zip's rest is read first.
+     *
+     * @param starts where the entries read from the start began (-1 for one that could not be told: then only the
+     *     names not among {@code names} are read)
+     * @return the path to the entry holding EICAR, or {@code null}
+     */
+    private static String unstreamed(Kept kept, Set<Long> starts, Set<String> names, int depth, Found found, byte[] buf)
+            throws IOException {
+        kept.transferTo(OutputStream.nullOutputStream());
+        long end = kept.passed;
+        byte[] tail = kept.last.range(end - kept.last.kept(end), end, end);
+        Optional<ZipDirectory> directory = ZipDirectory.read(tail, end - tail.length);
+        if (directory.isEmpty()) {
+            return null;
+        }
+        for (int i = 0; i < directory.get().names().size(); i++) {
+            String name = directory.get().names().get(i);
+            long at = directory.get().offsets().get(i);
+            if (at < 0 || starts.contains(-1L) && names.contains(name) || !starts.add(at)) {
+                continue; // read from the start (or just now), or not to be told apart from one that was
+            }
+            long base = end - tail.length;
+            if (at < base || at >= end) {
+                continue; // before the bytes kept, or past the zip
+            }
+            // every byte read from the header on counts against the archives' budget: directory entries that all
+            // point into one long stretch cost no more than that budget
+            InputStream from =
+                    new Matched(new ByteArrayInputStream(tail, (int) (at - base), (int) (end - at)), null, found);
+            String hit = asFarAsItReads(() -> {
+                try (ZipStream zip = new ZipStream(from, found.decoderMemory)) {
+                    ZipStream.Entry e = zip.next();
+                    return e == null || e.encrypted() || e.directory()
+                            ? null
+                            : entry(e.name(), e.data(), depth, found, buf);
+                }
+            });
+            if (hit != null) {
+                return hit;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A zip's bytes as they pass, the last {@value #MAX_KEPT_ZIP} of them kept for {@link #unstreamed}. Only what is read
+     * is kept: {@link ZipStream} passes over bytes by reading them.
+     */
+    private static final class Kept extends FilterInputStream {
+        final LastBytes last = new LastBytes(MAX_KEPT_ZIP);
+        long passed;
+
+        Kept(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                last.keep(b, off, n, passed);
+                passed += n;
+            }
+            return n;
+        }
+
+        /** Does nothing: the stream is the caller's. */
+        @Override
+        public void close() {}
     }
 
     private static String entry(String name, InputStream data, int depth, Found found, byte[] buf) throws IOException {

@@ -43,6 +43,24 @@ class SignatureScannerArchiveTest {
         return out.toByteArray();
     }
 
+    /** A zip of a stored entry (its sizes in its local header, no descriptor), then EICAR deflated in eicar.com. */
+    private static byte[] storedThenEicar(String name, byte[] content) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            ZipEntry first = new ZipEntry(name);
+            first.setMethod(ZipEntry.STORED);
+            first.setSize(content.length);
+            first.setCrc(crc.getValue());
+            zip.putNextEntry(first);
+            zip.write(content);
+            zip.putNextEntry(new ZipEntry("eicar.com"));
+            zip.write(ascii(eicar()));
+        }
+        return out.toByteArray();
+    }
+
     private static byte[] gzip(byte[] content) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream g = new GZIPOutputStream(out)) {
@@ -188,21 +206,7 @@ class SignatureScannerArchiveTest {
     @Test
     void theEntriesAfterAnEncryptedOneAreRead() throws Exception {
         // clamd reads the entries after a locked one too: a locked readme first left eicar.com after it clean
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            byte[] readme = ascii("locked\r\n");
-            ZipEntry locked = new ZipEntry("readme.txt"); // stored: its sizes in its local header, no descriptor
-            locked.setMethod(ZipEntry.STORED);
-            locked.setSize(readme.length);
-            CRC32 crc = new CRC32();
-            crc.update(readme);
-            locked.setCrc(crc.getValue());
-            zip.putNextEntry(locked);
-            zip.write(readme);
-            zip.putNextEntry(new ZipEntry("eicar.com"));
-            zip.write(ascii(eicar()));
-        }
-        byte[] z = out.toByteArray();
+        byte[] z = storedThenEicar("readme.txt", ascii("locked\r\n"));
         z[6] |= 1; // readme.txt's local header: encrypted
         int central = indexOf(z, new byte[] {'P', 'K', 1, 2}, 0);
         z[central + 8] |= 1;
@@ -222,18 +226,7 @@ class SignatureScannerArchiveTest {
         CRC32 crc = new CRC32();
         crc.update(readme);
         // as zip -e writes to a file: the sizes in the header, and a signed descriptor after the data
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            ZipEntry locked = new ZipEntry("readme.txt");
-            locked.setMethod(ZipEntry.STORED);
-            locked.setSize(readme.length);
-            locked.setCrc(crc.getValue());
-            zip.putNextEntry(locked);
-            zip.write(readme);
-            zip.putNextEntry(new ZipEntry("eicar.com"));
-            zip.write(ascii(eicar()));
-        }
-        byte[] plain = out.toByteArray();
+        byte[] plain = storedThenEicar("readme.txt", readme);
         int dataEnd = 30 + "readme.txt".length() + readme.length;
         ByteArrayOutputStream withDescriptor = new ByteArrayOutputStream();
         withDescriptor.write(plain, 0, dataEnd);
@@ -262,6 +255,133 @@ class SignatureScannerArchiveTest {
         Verdict w = scan("locked-piped.zip", streamed);
         assertThat(w.outcome()).isEqualTo(Outcome.INFECTED);
         assertThat(w.rules().get(0).description()).endsWith("locked-piped.zip) > eicar.com");
+    }
+
+    /**
+     * An encrypted entry with no sizes in its header is passed over up to the first bytes that read as its data
+     * descriptor and a header after it, and an encrypted entry's data is anyone's to write: a "descriptor" in it
+     * followed by a central directory's signature ended the reading there, and EICAR deflated in the next entry, which
+     * unzip lists and extracts without a password, was clean (session 52). The entries the directory at the end names
+     * where no entry read from the start began are read too.
+     */
+    @Test
+    void aDescriptorForgedInsideEncryptedDataHidesNoEntryTheDirectoryNames() throws Exception {
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        payload.write(ascii("x".repeat(112)));
+        payload.write(new byte[] {'P', 'K', 7, 8, 0, 0, 0, 0, 112, 0, 0, 0, 112, 0, 0, 0, 'P', 'K', 1, 2});
+        payload.write(ascii("y".repeat(50)));
+        byte[] locked = payload.toByteArray();
+        byte[] z = storedThenEicar("locked.bin", locked); // EICAR deflated: not in the zip's own bytes
+        z[6] |= 9; // locked.bin's local header: encrypted, a descriptor follows, and no CRC or sizes
+        Arrays.fill(z, 14, 26, (byte) 0);
+        int central = indexOf(z, new byte[] {'P', 'K', 1, 2}, 40 + locked.length);
+        z[central + 8] |= 1;
+        Verdict v = scan("forged.zip", z);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("forged.zip) > eicar.com");
+    }
+
+    /**
+     * The entries a directory names where none was read from the start are read from their headers, each byte counted
+     * against the archives' budget: a directory of 2,000 entries, each an encrypted one with no sizes at a different
+     * place in one long stored entry (each passed over to the zip's end, 2,000 times its 200 kB), is too large for a
+     * 2 MB budget, never clean.
+     */
+    @Test
+    void directoryEntriesPointingIntoOneLongEntryCostNoMoreThanTheBudget() throws Exception {
+        ByteArrayOutputStream hidden = new ByteArrayOutputStream();
+        int count = 2_000;
+        long[] at = new long[count];
+        int dataStart = 30 + "big.bin".length();
+        for (int i = 0; i < count; i++) {
+            at[i] = dataStart + hidden.size();
+            hidden.write(localHeader("e" + i, 9, 0, 0));
+        }
+        hidden.write(new byte[200_000]);
+        byte[] data = hidden.toByteArray();
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        zip.write(localHeader("big.bin", 0, crc.getValue(), data.length));
+        zip.write(data);
+        ByteArrayOutputStream central = new ByteArrayOutputStream();
+        central.write(centralHeader("big.bin", 0, crc.getValue(), data.length, 0));
+        for (int i = 0; i < count; i++) {
+            central.write(centralHeader("e" + i, 9, 0, 0, at[i]));
+        }
+        int directoryAt = zip.size();
+        zip.write(central.toByteArray());
+        zip.write(le(0x06054b50, 4));
+        zip.write(le(0, 4));
+        zip.write(le(count + 1, 2));
+        zip.write(le(count + 1, 2));
+        zip.write(le(central.size(), 4));
+        zip.write(le(directoryAt, 4));
+        zip.write(le(0, 2));
+        SignatureScanner limited = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(2_000_000).build());
+        byte[] msg = TestMessages.withAttachment("x", "many.zip", zip.toByteArray());
+        assertThatThrownBy(() -> limited.scan(Message.of(msg)))
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+    }
+
+    /** A stored entry's local header, no extra field. */
+    private static byte[] localHeader(String name, int flags, long crc, int size) throws IOException {
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        for (long[] field : new long[][] {
+            {0x04034b50, 4},
+            {20, 2},
+            {flags, 2},
+            {0, 2},
+            {0, 2},
+            {0, 2},
+            {crc, 4},
+            {size, 4},
+            {size, 4},
+            {name.length(), 2},
+            {0, 2}
+        }) {
+            h.write(le(field[0], (int) field[1]));
+        }
+        h.write(ascii(name));
+        return h.toByteArray();
+    }
+
+    /** A stored entry's central directory header, its local header at {@code at}. */
+    private static byte[] centralHeader(String name, int flags, long crc, int size, long at) throws IOException {
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        for (long[] field : new long[][] {
+            {0x02014b50, 4},
+            {20, 2},
+            {20, 2},
+            {flags, 2},
+            {0, 2},
+            {0, 2},
+            {0, 2},
+            {crc, 4},
+            {size, 4},
+            {size, 4},
+            {name.length(), 2},
+            {0, 2},
+            {0, 2},
+            {0, 2},
+            {0, 2},
+            {0, 4},
+            {at, 4}
+        }) {
+            h.write(le(field[0], (int) field[1]));
+        }
+        h.write(ascii(name));
+        return h.toByteArray();
+    }
+
+    private static byte[] le(long v, int bytes) {
+        byte[] b = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            b[i] = (byte) (v >> (8 * i));
+        }
+        return b;
     }
 
     /**
