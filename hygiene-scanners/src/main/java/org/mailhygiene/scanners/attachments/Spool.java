@@ -120,12 +120,15 @@ final class Spool implements CompoundFile.Bytes, Closeable {
     @Override
     public void close() throws IOException {
         chunks.clear();
-        if (file != null) {
-            try {
+        try {
+            if (file != null) {
                 file.close();
-            } finally {
+            }
+        } finally {
+            file = null;
+            if (path != null) {
+                // also when the file was made but could not be opened (toFile failed between the two)
                 Files.deleteIfExists(path);
-                file = null;
             }
         }
     }
