@@ -912,4 +912,68 @@ class BounceDetectorTest {
                     }
                 });
     }
+
+    /** An advance-fee letter written for this test: no link, form or attachment, 150 words or so. */
+    static final String ADVANCE_FEE_LETTER = "Dear Friend,\r\n\r\n"
+            + "I am Barrister James Okafor, personal attorney to the late Mr. Thomas Hendricks, a foreign contractor who\r\n"
+            + "died with his wife and only daughter in a road accident three years ago. Since then the bank has asked me\r\n"
+            + "to present his next of kin or see his deposit of twelve million five hundred thousand dollars confiscated\r\n"
+            + "and declared unserviceable. Having searched in vain for his relatives, I now seek your consent to present\r\n"
+            + "you as the beneficiary, since you share his surname. The transfer will be carried out under a legitimate\r\n"
+            + "arrangement that protects you from any breach of the law. I propose that forty percent go to you, fifty\r\n"
+            + "percent to me and the rest to charity. Kindly send me your full name, private telephone number, occupation\r\n"
+            + "and age so that I can file the claim without delay. Treat this matter as strictly confidential and reply\r\n"
+            + "only to my private email address.\r\n\r\nYours faithfully,\r\nBarrister James Okafor\r\n";
+
+    /**
+     * Link-free spam with one automatic reply's signal was never classified (issue 15): 223 of the SpamAssassin
+     * corpus's 266 link-free spam have more than {@value BounceDetector#MAX_AUTO_REPLY_WORDS} words of their own.
+     */
+    @Test
+    void aLongLetterWithAnAutomaticReplysSignalIsOrdinaryMail() throws Exception {
+        assertThat(BounceDetector.ownWords(ADVANCE_FEE_LETTER)).isGreaterThan(BounceDetector.MAX_AUTO_REPLY_WORDS);
+        String head = "From: James Okafor <j.okafor@chambers.example>\r\nTo: alice@ours.example\r\n";
+        for (String signal : List.of(
+                "Auto-Submitted: auto-replied\r\nSubject: Confidential\r\n",
+                "X-Autoreply: yes\r\nSubject: Confidential\r\n",
+                "Subject: Automatic reply: Confidential\r\n",
+                "Subject: Out of Office: Confidential\r\n",
+                "In-Reply-To: <1@ours.example>\r\nSubject: Re: thank you for your e-mail\r\n",
+                "Return-Path: <>\r\nAuto-Submitted: auto-replied\r\nSubject: Confidential\r\n")) {
+            assertThat(kind(detector, head + signal + "\r\n" + ADVANCE_FEE_LETTER))
+                    .as(signal)
+                    .isEqualTo(MailKind.ORDINARY);
+        }
+        // the same over HTML only, tags not counted as words
+        String html = head + "Auto-Submitted: auto-replied\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<p>"
+                + ADVANCE_FEE_LETTER.replace("\r\n", "<br>\r\n") + "</p>\r\n";
+        assertThat(kind(detector, html)).isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
+    void aShortAutomaticReplyStaysOneWhateverItQuotes() throws Exception {
+        String head = "From: Mark Lee <mark@solar.example>\r\nAuto-Submitted: auto-replied\r\n"
+                + "Subject: Automatic reply: Invoice 3321\r\n\r\n"
+                + "I am out of the office until 2 January and will reply on my return.\r\n\r\nMark\r\n\r\n";
+        for (String quote : List.of(
+                "-----Original Message-----\r\nFrom: a@b.example\r\n\r\n" + ADVANCE_FEE_LETTER,
+                "On Mon, 7 Dec 2026 at 10:14, James <a@b.example> wrote:\r\n" + ADVANCE_FEE_LETTER,
+                "________________________________\r\nFrom: a@b.example\r\n" + ADVANCE_FEE_LETTER,
+                ADVANCE_FEE_LETTER.replaceAll("(?m)^", "> "))) {
+            MailKind k = kind(detector, head + quote);
+            assertThat(k.kind()).as(quote.substring(0, 20)).isEqualTo(MailKind.Kind.AUTO_REPLY);
+            assertThat(k.evidence()).contains("auto-submitted:auto-replied");
+        }
+        // a read receipt is judged by its structure, however long its note
+        String receipt = report("disposition-notification", "", ADVANCE_FEE_LETTER, "message/disposition-notification");
+        assertThat(kind(detector, receipt).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+    }
+
+    @Test
+    void ownWordsCountsIdeographsTwoAWord() {
+        assertThat(BounceDetector.ownWords("I am away, back on Monday.")).isEqualTo(6);
+        assertThat(BounceDetector.ownWords("誠に勝手ながら休業いたします")).isEqualTo(7);
+        assertThat(BounceDetector.ownWords("お問い合わせ".repeat(40) + "\n")).isEqualTo(120);
+        assertThat(BounceDetector.ownWords("hello\n> quoted words here\nworld")).isEqualTo(2);
+    }
 }

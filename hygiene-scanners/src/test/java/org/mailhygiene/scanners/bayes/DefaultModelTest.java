@@ -101,6 +101,21 @@ class DefaultModelTest {
     }
 
     /**
+     * An advance-fee letter with no link, under {@code Auto-Submitted: auto-replied}, was {@code BAYES_AUTO_REPLY} and
+     * clean (issue 15); its own text is longer than any automatic reply's, so it is classified like any mail.
+     */
+    @Test
+    void aLongLetterCallingItselfAnAutomaticReplyIsClassified() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String letter = "From: James Okafor <j.okafor@chambers.example>\r\nTo: alice@ours.example\r\n"
+                + "Auto-Submitted: auto-replied\r\nSubject: Confidential\r\n\r\n"
+                + BounceDetectorTest.ADVANCE_FEE_LETTER;
+        Verdict v = scanner.scan(Message.of(letter.getBytes(StandardCharsets.US_ASCII)));
+        assertThat(v.rules()).extracting(Rule::name).doesNotContain("BAYES_AUTO_REPLY");
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+    }
+
+    /**
      * Hiding text never lowers a score (session 29): spam that hides innocent chatter is read without it, and spam
      * that hides its pitch by a trick the tokenizer takes for hiding while a browser shows it (found by review: an
      * escaped semicolon in a style) is read with it. The rule {@code BAYES_HIDDEN_TEXT} says which reading decided.
