@@ -197,9 +197,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * an Excel 5.0/95 workbook (BIFF5) listing a macro sheet or naming {@code Auto_Open}, and a PowerPoint VBA project
      * found in its compressed storage, are {@code OFFICE_MACRO}; 26
      * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened, and a bzip2 or xz file
-     * declared as the type of what it holds is no TYPE_MISMATCH.
+     * declared as the type of what it holds is no TYPE_MISMATCH; 27 since a version 4 compound file whose stream
+     * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error).
      */
-    static final int VERSION = 26;
+    static final int VERSION = 27;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

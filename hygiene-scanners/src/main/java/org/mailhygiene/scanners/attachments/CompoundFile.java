@@ -282,6 +282,7 @@ final class CompoundFile {
         if (size == 0) {
             return InputStream.nullInputStream();
         }
+        long need = sectorsFor(size, what);
         if (size < CUTOFF) {
             mini();
             int[] chain = miniChain(stream.start(), (size + MINI - 1) / MINI, what);
@@ -292,16 +293,24 @@ final class CompoundFile {
             }
             return new Pieces(at, MINI, size, what);
         }
-        long need = (size + sectorSize - 1) >> shift;
-        if (need > sectors) {
-            throw new Damaged(what + " claims " + size + " bytes, more than the file holds");
-        }
         int[] chain = chain(stream.start(), need, what);
         long[] at = new long[chain.length];
         for (int i = 0; i < chain.length; i++) {
             at[i] = (long) (chain[i] + 1) << shift;
         }
         return new Pieces(at, sectorSize, size, what);
+    }
+
+    /**
+     * The sectors {@code size} bytes fill; a size of 2^63 or more (a version 4 file's 64-bit size, read as negative)
+     * or more than the file's sectors hold is {@link Damaged}: such a size passed as negative or overflowed the count
+     * until session 52, and an exception other than {@link IOException} escaped.
+     */
+    private long sectorsFor(long size, String what) throws Damaged {
+        if (size < 0 || size > (long) sectors << shift) {
+            throw new Damaged(what + " claims " + Long.toUnsignedString(size) + " bytes, more than the file holds");
+        }
+        return (size + sectorSize - 1) >> shift;
     }
 
     /** Reads the mini FAT and finds the mini stream's sectors, once. */
@@ -319,11 +328,7 @@ final class CompoundFile {
                 miniFat[i * perSector + j] = (int) u32(buffer, 4 * j);
             }
         }
-        long need = (miniStreamSize + sectorSize - 1) >> shift;
-        if (need > sectors) {
-            throw new Damaged("the mini stream claims " + miniStreamSize + " bytes, more than the file holds");
-        }
-        int[] chain = chain(entries.get(0).start(), need, "the mini stream");
+        int[] chain = chain(entries.get(0).start(), sectorsFor(miniStreamSize, "the mini stream"), "the mini stream");
         miniStreamSectors = new long[chain.length];
         for (int i = 0; i < chain.length; i++) {
             miniStreamSectors[i] = (long) (chain[i] + 1) << shift;

@@ -110,6 +110,22 @@ class CompoundFileTest {
                 "the stream Workbook claims 1048576 bytes, more than the file holds");
     }
 
+    /**
+     * A version 4 file's stream sizes are 64 bits: one of 2^63 or more read as negative (a NegativeArraySizeException
+     * escaped the scanner), one near 2^63 overflowed the count of its sectors (an ArrayIndexOutOfBoundsException);
+     * both are sizes the file cannot hold, and a file whose tables cannot be followed.
+     */
+    @Test
+    void aVersion4StreamSizeBeyondTheFileIsDamagedNotAnError() throws Exception {
+        int workbookSize = 3 * 4096 + 128 + 120; // the directory is sector 2, the workbook its entry 1
+        for (long size : new long[] {-128, Long.MAX_VALUE, 1L << 40}) {
+            ByteBuffer b = ByteBuffer.wrap(resource("xlwt-version4.xls")).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(workbookSize, size);
+            // its macro sheet is still found, in the file's order (without it, the file is NOT_INSPECTED: the tables)
+            assertThat(macros(b.array())).endsWith("(Excel 4.0 macro sheet 'Macro1' (very hidden))");
+        }
+    }
+
     /** The spool keeps 4 MiB in heap and the rest in a temporary file; both read back at any offset. */
     @Test
     void aSpoolReadsBackWhatWasWrittenInHeapAndOnDisk() throws IOException {
