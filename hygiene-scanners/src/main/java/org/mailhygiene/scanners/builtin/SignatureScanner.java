@@ -56,7 +56,7 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
  *       passed over, the entries after it read, unless its sizes are ZIP64's: then it ends its zip's reading; the
  *       entries a zip's directory at its end names where none of those read from its start began, read from their
- *       local headers when among its last {@value #MAX_KEPT_ZIP} bytes)
+ *       local headers when among its last {@value #MAX_KEPT_ZIP} bytes, {@code UNSCANNABLE} when before them)
  *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
@@ -90,9 +90,10 @@ public final class SignatureScanner implements Scanner {
      * expanded-bytes limit; 8 since the entries after an encrypted zip entry are read; 9 since a deflated zip entry
      * with a ZIP64 data descriptor is read; 10 since bzip2, xz and LZMA files, zip entries compressed with bzip2, LZMA
      * or xz, and the entries after an encrypted zip entry with a data descriptor are read; 11 since the entries a
-     * zip's directory names where none read from its start began are read too.
+     * zip's directory names where none read from its start began are read too; 12 since such an entry before the
+     * zip's last bytes kept is {@code UNSCANNABLE} (was passed over).
      */
-    public static final String VERSION = "11";
+    public static final String VERSION = "12";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -488,7 +489,8 @@ public final class SignatureScanner implements Scanner {
      * a "descriptor" was clean in session 52). Each is read from its local header, every byte read from there on
      * counted against the archives' budget (so that many directory entries pointing into one long entry cost no more
      * than the budget); only entries in the last {@value #MAX_KEPT_ZIP} bytes of the zip, and only with the directory
-     * among them, can be. The zip's rest is read first.
+     * among them, can be: one the directory names before them ends the reading of the message's archives as
+     * {@code UNSCANNABLE} (passed over until session 52, EICAR so hidden was clean). The zip's rest is read first.
      *
      * @param starts where the entries read from the start began (-1 for one that could not be told: then only the
      *     names not among {@code names} are read)
@@ -510,8 +512,15 @@ public final class SignatureScanner implements Scanner {
                 continue; // read from the start (or just now), or not to be told apart from one that was
             }
             long base = end - tail.length;
-            if (at < base || at >= end) {
-                continue; // before the bytes kept, or past the zip
+            if (at < base) {
+                // unzip extracts it; a reader from the start never reached it (EICAR so hidden was clean)
+                throw new ArchiveLimit(
+                        ScanFailure.Kind.UNSCANNABLE,
+                        "a zip whose directory names " + LogText.printable(name) + " at byte " + at
+                                + ", before its last " + MAX_KEPT_ZIP + " bytes, not reached from its start");
+            }
+            if (at >= end) {
+                continue; // past the zip: no tool extracts it
             }
             // every byte read from the header on counts against the archives' budget: directory entries that all
             // point into one long stretch cost no more than that budget

@@ -45,6 +45,11 @@ class SignatureScannerArchiveTest {
 
     /** A zip of a stored entry (its sizes in its local header, no descriptor), then EICAR deflated in eicar.com. */
     private static byte[] storedThenEicar(String name, byte[] content) throws IOException {
+        return storedThenEicar(name, content, 0);
+    }
+
+    /** The same, then {@code padding} zero bytes deflated in pad.bin when more than 0. */
+    private static byte[] storedThenEicar(String name, byte[] content, int padding) throws IOException {
         CRC32 crc = new CRC32();
         crc.update(content);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -57,6 +62,16 @@ class SignatureScannerArchiveTest {
             zip.write(content);
             zip.putNextEntry(new ZipEntry("eicar.com"));
             zip.write(ascii(eicar()));
+            if (padding > 0) {
+                ZipEntry pad = new ZipEntry("pad.bin");
+                pad.setMethod(ZipEntry.STORED);
+                pad.setSize(padding);
+                CRC32 zeros = new CRC32();
+                zeros.update(new byte[padding]);
+                pad.setCrc(zeros.getValue());
+                zip.putNextEntry(pad);
+                zip.write(new byte[padding]);
+            }
         }
         return out.toByteArray();
     }
@@ -266,19 +281,41 @@ class SignatureScannerArchiveTest {
      */
     @Test
     void aDescriptorForgedInsideEncryptedDataHidesNoEntryTheDirectoryNames() throws Exception {
+        Verdict v = scan("forged.zip", forgedDescriptor(0));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("forged.zip) > eicar.com");
+    }
+
+    /**
+     * The same zip with a stored entry of 4 MiB and more after eicar.com: the directory names eicar.com before the
+     * zip's last bytes kept, where it cannot be read from its header, and it was passed over: clean (session 52, 5 MiB
+     * of zeros; unzip extracts it). Such an entry is UNSCANNABLE now, never clean.
+     */
+    @Test
+    void anEntryTheDirectoryNamesBeforeTheBytesKeptIsNeverClean() throws Exception {
+        byte[] z = forgedDescriptor(SignatureScanner.MAX_KEPT_ZIP + 1);
+        assertThatThrownBy(() -> scan("forged.zip", z)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("a zip whose directory names eicar.com at byte 222, before its last "
+                            + SignatureScanner.MAX_KEPT_ZIP + " bytes, not reached from its start");
+        });
+    }
+
+    /** The zip of the two tests above: locked.bin's data forges a descriptor and a directory, then eicar.com. */
+    private static byte[] forgedDescriptor(int padding) throws IOException {
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         payload.write(ascii("x".repeat(112)));
         payload.write(new byte[] {'P', 'K', 7, 8, 0, 0, 0, 0, 112, 0, 0, 0, 112, 0, 0, 0, 'P', 'K', 1, 2});
         payload.write(ascii("y".repeat(50)));
         byte[] locked = payload.toByteArray();
-        byte[] z = storedThenEicar("locked.bin", locked); // EICAR deflated: not in the zip's own bytes
+        // EICAR deflated: not in the zip's own bytes
+        byte[] z = storedThenEicar("locked.bin", locked, padding);
         z[6] |= 9; // locked.bin's local header: encrypted, a descriptor follows, and no CRC or sizes
         Arrays.fill(z, 14, 26, (byte) 0);
         int central = indexOf(z, new byte[] {'P', 'K', 1, 2}, 40 + locked.length);
         z[central + 8] |= 1;
-        Verdict v = scan("forged.zip", z);
-        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
-        assertThat(v.rules().get(0).description()).endsWith("forged.zip) > eicar.com");
+        return z;
     }
 
     /**
