@@ -91,9 +91,10 @@ public final class SignatureScanner implements Scanner {
      * with a ZIP64 data descriptor is read; 10 since bzip2, xz and LZMA files, zip entries compressed with bzip2, LZMA
      * or xz, and the entries after an encrypted zip entry with a data descriptor are read; 11 since the entries a
      * zip's directory names where none read from its start began are read too; 12 since such an entry before the
-     * zip's last bytes kept is {@code UNSCANNABLE} (was passed over).
+     * zip's last bytes kept is {@code UNSCANNABLE} (was passed over); 13 since so is a zip with an encrypted entry
+     * whose directory cannot be read (ZIP64).
      */
-    public static final String VERSION = "12";
+    public static final String VERSION = "13";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -464,6 +465,7 @@ public final class SignatureScanner implements Scanner {
             for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
                 starts.add(e.offset());
                 names.add(e.name());
+                kept.encryptedMet |= e.encrypted();
                 if (e.encrypted()) {
                     continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
                 }
@@ -490,7 +492,9 @@ public final class SignatureScanner implements Scanner {
      * counted against the archives' budget (so that many directory entries pointing into one long entry cost no more
      * than the budget); only entries in the last {@value #MAX_KEPT_ZIP} bytes of the zip, and only with the directory
      * among them, can be: one the directory names before them ends the reading of the message's archives as
-     * {@code UNSCANNABLE} (passed over until session 52, EICAR so hidden was clean). The zip's rest is read first.
+     * {@code UNSCANNABLE} (passed over until session 52, EICAR so hidden was clean), and so does a directory that cannot
+     * be read (ZIP64's, or one starting before those bytes) after an encrypted entry was met. The zip's rest is read
+     * first.
      *
      * @param starts where the entries read from the start began (-1 for one that could not be told: then only the
      *     names not among {@code names} are read)
@@ -502,6 +506,14 @@ public final class SignatureScanner implements Scanner {
         long end = kept.passed;
         byte[] tail = kept.last.range(end - kept.last.kept(end), end, end);
         Optional<ZipDirectory> directory = ZipDirectory.read(tail, end - tail.length);
+        if (directory.isEmpty() && kept.encryptedMet && ZipDirectory.endOfDirectory(tail) >= 0) {
+            // an encrypted entry's data may have ended the reading from the start early, and the directory that would
+            // name the entries after it cannot be read (a ZIP64 end record hid EICAR so until session 52)
+            throw new ArchiveLimit(
+                    ScanFailure.Kind.UNSCANNABLE,
+                    "a zip with an encrypted entry whose directory cannot be read (ZIP64, or it starts before the zip's"
+                            + " last " + MAX_KEPT_ZIP + " bytes): the entries after the encrypted one not ruled out");
+        }
         if (directory.isEmpty()) {
             return null;
         }
@@ -548,6 +560,8 @@ public final class SignatureScanner implements Scanner {
     private static final class Kept extends FilterInputStream {
         final LastBytes last = new LastBytes(MAX_KEPT_ZIP);
         long passed;
+        /** Whether the reading from the start met an encrypted entry, whose data may have ended that reading early. */
+        boolean encryptedMet;
 
         Kept(InputStream in) {
             super(in);

@@ -302,7 +302,48 @@ class SignatureScannerArchiveTest {
         });
     }
 
-    /** The zip of the two tests above: locked.bin's data forges a descriptor and a directory, then eicar.com. */
+    /**
+     * The same zip with a ZIP64 end record (unzip reads it, and extracts EICAR): its directory cannot be read from the
+     * end record, and EICAR was clean (session 52). After an encrypted entry, a directory that cannot be read is
+     * UNSCANNABLE.
+     */
+    @Test
+    void aZip64DirectoryAfterAnEncryptedEntryIsNeverClean() throws Exception {
+        byte[] z = forgedDescriptor(0);
+        int end = z.length - 22; // Java writes no comment
+        ByteArrayOutputStream zip64 = new ByteArrayOutputStream();
+        zip64.write(z, 0, end);
+        zip64.write(le(0x06064b50, 4)); // the ZIP64 end record, its size 44, versions 45
+        zip64.write(le(44, 8));
+        zip64.write(le(45, 2));
+        zip64.write(le(45, 2));
+        zip64.write(le(0, 8)); // this disk, the directory's disk
+        zip64.write(le(2, 8)); // entries: on this disk, in all
+        zip64.write(le(2, 8));
+        zip64.write(Arrays.copyOfRange(z, end + 12, end + 16)); // the directory's size
+        zip64.write(le(0, 4));
+        zip64.write(Arrays.copyOfRange(z, end + 16, end + 20)); // and offset
+        zip64.write(le(0, 4));
+        zip64.write(le(0x07064b50, 4)); // its locator
+        zip64.write(le(0, 4));
+        zip64.write(le(end, 8));
+        zip64.write(le(1, 4));
+        zip64.write(le(0x06054b50, 4)); // the end record, its counts and offsets ZIP64's
+        zip64.write(le(0, 4));
+        zip64.write(le(0xffff, 2));
+        zip64.write(le(0xffff, 2));
+        zip64.write(le(0xffffffffL, 4));
+        zip64.write(le(0xffffffffL, 4));
+        zip64.write(le(0, 2));
+        assertThatThrownBy(() -> scan("zip64.zip", zip64.toByteArray()))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail())
+                            .contains("a zip with an encrypted entry whose directory cannot be read (ZIP64,");
+                });
+    }
+
+    /** The zip of the tests above: locked.bin's data forges a descriptor and a directory, then eicar.com. */
     private static byte[] forgedDescriptor(int padding) throws IOException {
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         payload.write(ascii("x".repeat(112)));
