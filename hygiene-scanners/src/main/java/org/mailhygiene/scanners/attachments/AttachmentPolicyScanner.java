@@ -198,9 +198,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * found in its compressed storage, are {@code OFFICE_MACRO}; 26
      * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened, and a bzip2 or xz file
      * declared as the type of what it holds is no TYPE_MISMATCH; 27 since a version 4 compound file whose stream
-     * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error).
+     * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error); 28 since the workbooks and
+     * presentations in a presentation's storages are read for macros.
      */
-    static final int VERSION = 27;
+    static final int VERSION = 28;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -39,7 +39,9 @@ import java.util.Optional;
  *       record headers and the atom (28 bytes) are looked for at every offset. Read along its chain
  *       ({@link #ofPowerPoint}), the stream's top-level records are walked too, and each storage record (the project's,
  *       an OLE object's) is inflated, within limits, and its directory read: a {@code _VBA_PROJECT} stream or a
- *       {@code VBA} storage's {@code dir} stream in it is a PowerPoint VBA project, whatever the atom says.
+ *       {@code VBA} storage's {@code dir} stream in it is a PowerPoint VBA project, whatever the atom says, and its
+ *       workbooks and presentations are read as the attachment's are ({@code in an object storage: ...}), the storages
+ *       of all levels inflating {@value #MAX_INFLATED} bytes at most, to {@value #MAX_STORAGE_DEPTH} levels.
  * </ul>
  *
  * <p>The walk is linear: at most {@value #MAX_WALKS} walks at once, each keeping the first 525 bytes of one record
@@ -130,6 +132,18 @@ final class OfficeRecords {
 
     private final int mode;
 
+    /** The outermost {@code PowerPoint Document} stream's records, whose {@link #inflated} counts all storages'. */
+    private final OfficeRecords root;
+
+    /** How many storages this stream's file is in: 0 for the attachment's own. */
+    private final int depth;
+
+    /** Storages in storages read at most: one deeper is not inspected. */
+    static final int MAX_STORAGE_DEPTH = 4;
+
+    /** What the compound files in this stream's storages hold of macros (an embedded workbook's macro sheets). */
+    private final List<String> storageMacros = new ArrayList<>();
+
     /** A stream's first eight bytes, its BOF's header and version and type. */
     private final byte[] head = new byte[8];
 
@@ -143,7 +157,14 @@ final class OfficeRecords {
     }
 
     private OfficeRecords(int mode) {
+        this(mode, null, 0);
+    }
+
+    /** Records of a stream in a storage {@code depth} storages deep in {@code root}'s stream (null: none). */
+    private OfficeRecords(int mode, OfficeRecords root, int depth) {
         this.mode = mode;
+        this.root = root == null ? this : root;
+        this.depth = depth;
     }
 
     /**
@@ -319,7 +340,7 @@ final class OfficeRecords {
                 return;
             }
             long size = data[0] & 0xff | (data[1] & 0xff) << 8 | (data[2] & 0xff) << 16 | (long) (data[3] & 0xff) << 24;
-            if (size > MAX_STORAGE || inflated + size > MAX_INFLATED) {
+            if (size > MAX_STORAGE || root.inflated + size > MAX_INFLATED) {
                 unreadStorage("a compressed storage of " + size + " bytes");
                 return;
             }
@@ -335,7 +356,7 @@ final class OfficeRecords {
                     }
                     n += k;
                 }
-                inflated += n;
+                root.inflated += n;
                 file = Arrays.copyOf(file, n);
             } catch (java.util.zip.DataFormatException e) {
                 return; // not zlib data: PowerPoint cannot open it either
@@ -345,33 +366,56 @@ final class OfficeRecords {
         }
         byte[] bytes = file;
         try {
-            CompoundFile inner = CompoundFile.read(new CompoundFile.Bytes() {
-                @Override
-                public long size() {
-                    return bytes.length;
-                }
-
-                @Override
-                public int read(long at, byte[] b, int off, int len) {
-                    int n = (int) Math.max(0, Math.min(len, bytes.length - at));
-                    System.arraycopy(bytes, (int) Math.min(at, bytes.length), b, off, n);
-                    return n;
-                }
-            });
+            CompoundFile inner = CompoundFile.read(new BytesOf(bytes));
             for (CompoundFile.Entry e : inner.entries()) {
                 pptMacros |= !e.storage()
                         && (CompoundFile.sameName(e.name(), "_VBA_PROJECT")
                                 || CompoundFile.sameName(e.name(), "dir") && CompoundFile.sameName(e.parent(), "VBA"));
             }
         } catch (IOException e) {
-            // not a compound file PowerPoint could open as a storage
+            return; // not a compound file PowerPoint could open as a storage
+        }
+        if (depth >= MAX_STORAGE_DEPTH) {
+            pptUnread = pptUnread != null
+                    ? pptUnread
+                    : "PowerPoint presentation holding storages nested deeper than " + MAX_STORAGE_DEPTH
+                            + "; a VBA project not ruled out";
+            return;
+        }
+        // its workbooks and presentations too (an embedded workbook's macro sheets were clean until session 52), the
+        // storages' inflated bytes all counted against the outermost stream's limit
+        try {
+            Streams inner = ofCompoundFile(new BytesOf(bytes), root, depth + 1);
+            storageMacros.addAll(inner.macros());
+            if (pptUnread == null && inner.unread().isPresent()) {
+                pptUnread = "PowerPoint presentation holding an object storage with "
+                        + inner.unread().get();
+            }
+        } catch (IOException e) {
+            // bytes in memory: no read fails
+        }
+    }
+
+    /** A compound file's bytes in memory. */
+    private record BytesOf(byte[] bytes) implements CompoundFile.Bytes {
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public int read(long at, byte[] b, int off, int len) {
+            int n = (int) Math.max(0, Math.min(len, bytes.length - at));
+            System.arraycopy(bytes, (int) Math.min(at, bytes.length), b, off, n);
+            return n;
         }
     }
 
     private void unreadStorage(String what) {
         if (pptUnread == null) {
             pptUnread = "PowerPoint presentation holding " + what + " (more than " + MAX_STORAGE
-                    + " bytes, or all its storages more than " + MAX_INFLATED + ")";
+                    + " bytes, or all its storages more than " + MAX_INFLATED
+                    + ") not inspected; a VBA project not ruled out";
         }
     }
 
@@ -590,6 +634,7 @@ final class OfficeRecords {
         if (autoOpen) {
             what.add("an Auto_Open name");
         }
+        storageMacros.forEach(m -> what.add("in an object storage: " + m));
         return what.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", what));
     }
 
@@ -603,6 +648,11 @@ final class OfficeRecords {
      * @throws IOException if reading the bytes fails
      */
     static Streams ofCompoundFile(CompoundFile.Bytes file) throws IOException {
+        return ofCompoundFile(file, null, 0);
+    }
+
+    /** The same for a file in a storage {@code depth} deep in {@code root}'s stream (null and 0: the attachment). */
+    private static Streams ofCompoundFile(CompoundFile.Bytes file, OfficeRecords root, int depth) throws IOException {
         List<String> macros = new ArrayList<>();
         boolean vbaProject = false;
         Optional<String> unread = Optional.empty();
@@ -619,8 +669,9 @@ final class OfficeRecords {
                         && !CompoundFile.sameName(e.name(), "PowerPoint Document")) {
                     continue;
                 }
-                OfficeRecords records =
-                        CompoundFile.sameName(e.name(), "PowerPoint Document") ? ofPowerPoint() : ofWorkbook();
+                OfficeRecords records = CompoundFile.sameName(e.name(), "PowerPoint Document")
+                        ? new OfficeRecords(POWERPOINT, root, depth)
+                        : ofWorkbook();
                 try (InputStream in = cf.open(e)) {
                     for (int n; (n = in.read(buffer)) >= 0; ) {
                         records.take(buffer, 0, n);
@@ -629,7 +680,7 @@ final class OfficeRecords {
                 records.end();
                 records.macros().ifPresent(macros::add);
                 if (unread.isEmpty() && records.pptUnread != null) {
-                    unread = Optional.of(records.pptUnread + " not inspected; a VBA project not ruled out");
+                    unread = Optional.of(records.pptUnread);
                 }
                 if (unread.isEmpty() && records.damaged().isPresent()) {
                     unread = Optional.of("Excel workbook whose sheet list cannot be read past byte "

@@ -338,4 +338,37 @@ class BinaryOfficeMacroTest {
                             + " a VBA project not ruled out");
         });
     }
+
+    /**
+     * An OLE object's storage in a presentation is a compound file read as the attachment is: an embedded workbook
+     * listing an Excel 4.0 macro sheet was clean until session 52 (only a VBA project's names were looked for), and
+     * so was a presentation in a storage holding a VBA project in its own storage; storages nested deeper than four
+     * are not inspected, never clean.
+     */
+    @Test
+    void theWorkbooksAndPresentationsInAPresentationsStoragesAreRead() throws Exception {
+        byte[] book = Samples.compoundFile(workbook(sheet("Macro1", 2, 1, false)), "Workbook");
+        byte[] ppt = Samples.compoundFile(withStorage(presentation(0), book), "PowerPoint Document", "Current User");
+        assertThat(description(scan("slides.ppt", PPT, ppt)))
+                .endsWith("(in an object storage: Excel 4.0 macro sheet 'Macro1' (very hidden))");
+        byte[] nested = Samples.compoundFile("_VBA_PROJECT", "dir");
+        for (int i = 0; i < 4; i++) { // OfficeRecords.MAX_STORAGE_DEPTH
+            nested = Samples.compoundFile(withStorage(presentation(0), nested), "PowerPoint Document");
+        }
+        assertThat(description(scan("slides.ppt", PPT, nested)))
+                .endsWith(
+                        "(in an object storage: in an object storage: in an object storage: a PowerPoint VBA project)");
+        // the fifth storage's names are read, its presentation's storages not
+        byte[] deeper = Samples.compoundFile(
+                withStorage(
+                        presentation(0),
+                        Samples.compoundFile(withStorage(presentation(0), nested), "PowerPoint Document")),
+                "PowerPoint Document");
+        assertThatThrownBy(() -> scan("slides.ppt", PPT, deeper)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("PowerPoint presentation holding storages nested deeper than 4; a VBA project not"
+                            + " ruled out");
+        });
+    }
 }
