@@ -199,9 +199,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * since bzip2, xz and LZMA files and zip entries compressed with bzip2 or LZMA are opened, and a bzip2 or xz file
      * declared as the type of what it holds is no TYPE_MISMATCH; 27 since a version 4 compound file whose stream
      * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error); 28 since the workbooks and
-     * presentations in a presentation's storages are read for macros.
+     * presentations in a presentation's storages are read for macros; 29 since a ZIP64 zip's directory is read and
+     * compared with its entries as any zip's.
      */
-    static final int VERSION = 28;
+    static final int VERSION = 29;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

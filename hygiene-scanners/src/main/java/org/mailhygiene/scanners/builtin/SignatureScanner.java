@@ -92,9 +92,10 @@ public final class SignatureScanner implements Scanner {
      * or xz, and the entries after an encrypted zip entry with a data descriptor are read; 11 since the entries a
      * zip's directory names where none read from its start began are read too; 12 since such an entry before the
      * zip's last bytes kept is {@code UNSCANNABLE} (was passed over); 13 since so is a zip with an encrypted entry
-     * whose directory cannot be read (ZIP64).
+     * whose directory cannot be read (ZIP64); 14 since a ZIP64 directory is read (its end record and its entries'
+     * extra fields, {@link ZipDirectory#read}).
      */
-    public static final String VERSION = "13";
+    public static final String VERSION = "14";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -493,7 +494,8 @@ public final class SignatureScanner implements Scanner {
      * than the budget); only entries in the last {@value #MAX_KEPT_ZIP} bytes of the zip, and only with the directory
      * among them, can be: one the directory names before them ends the reading of the message's archives as
      * {@code UNSCANNABLE} (passed over until session 52, EICAR so hidden was clean), and so does a directory that cannot
-     * be read (ZIP64's, or one starting before those bytes) after an encrypted entry was met. The zip's rest is read
+     * be read (a ZIP64 end record without its locator, or one starting before those bytes) after an encrypted entry was
+     * met. The zip's rest is read
      * first.
      *
      * @param starts where the entries read from the start began (-1 for one that could not be told: then only the

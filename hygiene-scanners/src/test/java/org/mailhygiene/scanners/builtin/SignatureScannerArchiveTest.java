@@ -303,12 +303,24 @@ class SignatureScannerArchiveTest {
     }
 
     /**
-     * The same zip with a ZIP64 end record (unzip reads it, and extracts EICAR): its directory cannot be read from the
-     * end record, and EICAR was clean (session 52). After an encrypted entry, a directory that cannot be read is
-     * UNSCANNABLE.
+     * The same zip with a ZIP64 end record (unzip reads it, and extracts EICAR): EICAR was clean (session 52); its
+     * directory is read through the ZIP64 end record now, and EICAR found. With the ZIP64 locator broken, so that no
+     * tool can read the directory, a directory that cannot be read after an encrypted entry is UNSCANNABLE.
      */
     @Test
     void aZip64DirectoryAfterAnEncryptedEntryIsNeverClean() throws Exception {
+        assertThat(scan("zip64.zip", zip64ForgedDescriptor(false)).threats())
+                .containsExactly(SignatureScanner.EICAR_THREAT);
+        byte[] broken = zip64ForgedDescriptor(true);
+        assertThatThrownBy(() -> scan("zip64.zip", broken)).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().detail())
+                    .contains("a zip with an encrypted entry whose directory cannot be read (ZIP64,");
+        });
+    }
+
+    /** {@link #forgedDescriptor} with a ZIP64 end record and locator (the locator's signature broken if asked). */
+    private static byte[] zip64ForgedDescriptor(boolean breakLocator) throws IOException {
         byte[] z = forgedDescriptor(0);
         int end = z.length - 22; // Java writes no comment
         ByteArrayOutputStream zip64 = new ByteArrayOutputStream();
@@ -324,7 +336,7 @@ class SignatureScannerArchiveTest {
         zip64.write(le(0, 4));
         zip64.write(Arrays.copyOfRange(z, end + 16, end + 20)); // and offset
         zip64.write(le(0, 4));
-        zip64.write(le(0x07064b50, 4)); // its locator
+        zip64.write(le(breakLocator ? 0x07064b51 : 0x07064b50, 4)); // its locator
         zip64.write(le(0, 4));
         zip64.write(le(end, 8));
         zip64.write(le(1, 4));
@@ -335,12 +347,7 @@ class SignatureScannerArchiveTest {
         zip64.write(le(0xffffffffL, 4));
         zip64.write(le(0xffffffffL, 4));
         zip64.write(le(0, 2));
-        assertThatThrownBy(() -> scan("zip64.zip", zip64.toByteArray()))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
-                    assertThat(e.failure().detail())
-                            .contains("a zip with an encrypted entry whose directory cannot be read (ZIP64,");
-                });
+        return zip64.toByteArray();
     }
 
     /** The zip of the tests above: locked.bin's data forges a descriptor and a directory, then eicar.com. */

@@ -74,4 +74,93 @@ class ZipDirectoryTest {
                     ZipDirectory.firstLocalName(z);
                 });
     }
+
+    /**
+     * A ZIP64 archive: the end record's counts and offset {@code 0xffff}/{@code 0xffffffff}, the directory found through
+     * the ZIP64 end record and its locator, each entry's local header offset in its ZIP64 extra field. Until session 52
+     * the directory of such an archive was not read (empty).
+     */
+    @Test
+    void aZip64DirectoryIsReadThroughItsEndRecordAndExtraFields() throws IOException {
+        byte[] plain = zip(null, "a.txt", "dir/b.txt", "c.exe");
+        ZipDirectory before = ZipDirectory.read(plain, 0).orElseThrow();
+        byte[] z64 = asZip64(plain, false);
+        ZipDirectory d = ZipDirectory.read(z64, 0).orElseThrow();
+        assertThat(d.names()).containsExactly("a.txt", "dir/b.txt", "c.exe");
+        assertThat(d.offsets()).isEqualTo(before.offsets());
+        // read from a tail, as the signature scanner reads the last bytes it kept
+        int from = 40;
+        assertThat(ZipDirectory.read(Arrays.copyOfRange(z64, from, z64.length), from)
+                        .orElseThrow()
+                        .offsets())
+                .isEqualTo(before.offsets());
+        // the locator broken: nothing to read the directory by
+        assertThat(ZipDirectory.read(asZip64(plain, true), 0)).isEmpty();
+    }
+
+    /** {@code zip} rewritten as ZIP64 writes it: offsets in extra fields, a ZIP64 end record and locator. */
+    static byte[] asZip64(byte[] zip, boolean breakLocator) throws IOException {
+        int eocd = ZipDirectory.endOfDirectory(zip);
+        int count = le(zip, eocd + 10, 2);
+        int start = le(zip, eocd + 16, 4);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(zip, 0, start);
+        int p = start;
+        for (int i = 0; i < count; i++) {
+            int n = le(zip, p + 28, 2);
+            int extra = le(zip, p + 30, 2);
+            int comment = le(zip, p + 32, 2);
+            long local = le(zip, p + 42, 4);
+            byte[] header = Arrays.copyOfRange(zip, p, p + 46);
+            put(header, 30, 2, extra + 12);
+            put(header, 42, 4, 0xffffffffL);
+            out.write(header);
+            out.write(zip, p + 46, n + extra);
+            out.write(new byte[] {1, 0, 8, 0});
+            byte[] offset = new byte[8];
+            put(offset, 0, 8, local);
+            out.write(offset);
+            out.write(zip, p + 46 + n + extra, comment);
+            p += 46 + n + extra + comment;
+        }
+        long size = out.size() - start;
+        long record = out.size();
+        byte[] r = new byte[56];
+        put(r, 0, 4, 0x06064b50L);
+        put(r, 4, 8, 44);
+        put(r, 12, 2, 45);
+        put(r, 14, 2, 45);
+        put(r, 24, 8, count);
+        put(r, 32, 8, count);
+        put(r, 40, 8, size);
+        put(r, 48, 8, start);
+        out.write(r);
+        byte[] locator = new byte[20];
+        put(locator, 0, 4, breakLocator ? 0x07064b51L : 0x07064b50L);
+        put(locator, 8, 8, record);
+        put(locator, 16, 4, 1);
+        out.write(locator);
+        byte[] end = new byte[22];
+        put(end, 0, 4, 0x06054b50L);
+        put(end, 8, 2, 0xffff);
+        put(end, 10, 2, 0xffff);
+        put(end, 12, 4, 0xffffffffL);
+        put(end, 16, 4, 0xffffffffL);
+        out.write(end);
+        return out.toByteArray();
+    }
+
+    private static int le(byte[] b, int at, int bytes) {
+        long v = 0;
+        for (int i = bytes - 1; i >= 0; i--) {
+            v = v << 8 | (b[at + i] & 0xff);
+        }
+        return (int) v;
+    }
+
+    private static void put(byte[] b, int at, int bytes, long v) {
+        for (int i = 0; i < bytes; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
 }
