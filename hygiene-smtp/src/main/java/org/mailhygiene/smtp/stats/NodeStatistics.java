@@ -74,6 +74,13 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     private boolean dirty;
     /** Days that ended while counting and are not written yet (oldest first). */
     private final Map<LocalDate, DailyCounts> unwritten = new TreeMap<>();
+    /**
+     * Counters this version does not know, read from the file of {@link #keptDay} at the start (a newer version wrote
+     * them before the node was rolled back), written back as they were into that day's file.
+     */
+    private Map<String, Long> kept = Map.of();
+
+    private LocalDate keptDay;
 
     private NodeStatistics(Path dir, String node, Clock clock) {
         this.dir = dir;
@@ -84,8 +91,11 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     /**
      * Opens (creating if needed) the statistics of a node kept under {@code dataDir/stats}, loading today's counts.
      *
-     * <p>A file of today that is malformed (not UTF-8, a count that is no whole number, an unknown counter: a file
-     * edited by hand, damaged, or written by a newer version) does not stop the node: it is renamed {@code
+     * <p>A counter this version does not know in the file of today (a newer version wrote it, and the node was rolled
+     * back) is logged at WARN and written back unchanged with the day's other counts, so that going forward again
+     * loses nothing (until session 53 such a file was set aside as malformed and the day's counts began again from
+     * zero). A file of today that is malformed (not UTF-8, a count that is no whole number, a line that is no {@code
+     * key value}: a file edited by hand or damaged) does not stop the node: it is renamed {@code
      * YYYY-MM-DD.stats.corrupt} (with {@code .2}, {@code .3}... when that name is taken), which no report reads and
      * nothing deletes, logged at ERROR with its line and problem, and today's counts start again from zero. Until
      * session 46 it was thrown, and the relay and the milter did not start ({@code cannot start:
@@ -107,9 +117,9 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         s.day = today;
         Path f = s.fileFor(today);
         if (Files.exists(f)) {
-            DailyCounts loaded;
+            Parsed loaded;
             try {
-                loaded = read(f);
+                loaded = parse(f);
             } catch (IllegalArgumentException e) {
                 Path aside = setAside(f);
                 LOG.error(
@@ -121,8 +131,18 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                 loaded = null;
             }
             if (loaded != null) {
-                s.counters.putAll(loaded.counters());
-                s.viruses.putAll(loaded.viruses());
+                s.counters.putAll(loaded.counts().counters());
+                s.viruses.putAll(loaded.counts().viruses());
+                if (!loaded.unknown().isEmpty()) {
+                    s.kept = loaded.unknown();
+                    s.keptDay = today;
+                    LOG.warn(
+                            "{}: statistics file {} holds counters this version does not know ({}: a newer version's);"
+                                    + " kept in the file as they are, not counted further",
+                            node,
+                            f,
+                            String.join(", ", loaded.unknown().keySet()));
+                }
             }
         }
         return s;
@@ -330,6 +350,9 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         for (Map.Entry<Counter, Long> e : counts.counters().entrySet()) {
             sb.append(e.getKey().key()).append(' ').append(e.getValue()).append('\n');
         }
+        if (counts.day().equals(keptDay)) {
+            kept.forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
+        }
         for (Map.Entry<String, Long> e : counts.viruses().entrySet()) {
             sb.append("virus\t")
                     .append(clean(e.getKey()))
@@ -421,12 +444,22 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
      * @param file the file
      * @return its counts
      * @throws IOException if it cannot be read
+     * <p>A counter this version does not know (a name of lower-case letters, digits and {@code _} with a whole number:
+     * a newer version's) is left out of the counts; until session 53 it made the file malformed.
+     *
      * @throws IllegalArgumentException if it is malformed, naming the file, the line and the problem (not UTF-8, a
-     *     count that is no whole number of 0 or more, an unknown counter, a {@code day} line other than the file
+     *     count that is no whole number of 0 or more, a counter name that is no lower-case word, a {@code day} line other than the file
      *     name's day), or cut short: empty, without its {@code day} line, or, when it begins with the header written
      *     since session 50, without its last line {@code # end}
      */
     public static DailyCounts read(Path file) throws IOException {
+        return parse(file).counts();
+    }
+
+    /** A file's counts, and the counters this version does not know (name to count, in the file's order). */
+    private record Parsed(DailyCounts counts, Map<String, Long> unknown) {}
+
+    private static Parsed parse(Path file) throws IOException {
         String name = file.getFileName().toString();
         LocalDate day;
         try {
@@ -436,6 +469,7 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         }
         Map<Counter, Long> c = new EnumMap<>(Counter.class);
         Map<String, Long> v = new TreeMap<>();
+        Map<String, Long> unknown = new java.util.LinkedHashMap<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -479,12 +513,14 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                 if (parts[0].equals("node")) {
                     continue;
                 }
-                Counter counter;
-                try {
-                    counter = Counter.ofKey(parts[0]);
-                } catch (IllegalArgumentException unknown) {
-                    throw new IllegalArgumentException(
-                            "unknown counter '" + parts[0] + "' (a file of a newer version?)");
+                Counter counter = known(parts[0]);
+                if (counter == null) {
+                    if (!parts[0].matches("[a-z][a-z0-9_]{0,63}")) {
+                        throw new IllegalArgumentException(
+                                "'" + parts[0] + "' is no counter name (lower-case letters," + " digits and '_')");
+                    }
+                    unknown.merge(parts[0], count(parts[0], parts[1].trim()), Long::sum);
+                    continue;
                 }
                 c.merge(counter, count(counter.key(), parts[1].trim()), Long::sum);
             } catch (IllegalArgumentException e) {
@@ -497,7 +533,17 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
             throw new IllegalArgumentException(file + ": " + (lines.isEmpty() ? "empty" : "cut short") + ": no 'day "
                     + day + "' line (a complete statistics file names its day at the top)");
         }
-        return new DailyCounts(day, c, v);
+        return new Parsed(new DailyCounts(day, c, v), java.util.Collections.unmodifiableMap(unknown));
+    }
+
+    /** The counter of this key as written, or {@code null} for a key this version does not know. */
+    private static Counter known(String key) {
+        for (Counter c : Counter.values()) {
+            if (c.key().equals(key)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static long count(String what, String text) {
