@@ -302,7 +302,11 @@ public final class BayesScanner implements Scanner {
      */
     public Classification classify(Message message) throws IOException {
         Set<String> unread = new java.util.HashSet<>();
-        Set<String> tokens = tokenizer.tokenize(message.content(), null, unread);
+        Set<String> tokens = tokenizer.tokenize(
+                message.content(),
+                null,
+                unread,
+                message.envelope().clientAddress().orElse(null));
         return classified(source.current(), tokens, unread).chosen();
     }
 
@@ -404,7 +408,13 @@ public final class BayesScanner implements Scanner {
     private Reading read(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> unread = new java.util.HashSet<>();
-        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h, unread);
+        // without the trace field our relay wrote on top before scanning (Tokenizer#tokenize): a file has none, so a
+        // file and the same message through a relay score alike
+        Set<String> tokens = tokenizer.tokenize(
+                message.content(),
+                h -> header[0] = h,
+                unread,
+                message.envelope().clientAddress().orElse(null));
         unread.removeAll(tokens); // the words only the whole reading has, counted in BAYES_HIDDEN_TEXT
         return new Reading(
                 tokens, unread, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);

@@ -113,9 +113,12 @@ public final class Tokenizer {
      * base64 letters.
      * Version 18 reads the lines of the header block that are no header field as text: readers show them as the body,
      * and a pitch sent without a header of its own was never read.
+     * Version 19 leaves out the trace field our relay writes on top of a message before scanning it (a message on the
+     * mail path only; {@link #tokenize(MessageContent, java.util.function.Consumer, Set, java.net.InetAddress)}): the
+     * same message scored otherwise as a file and through a relay.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 18;
+    public static final int VERSION = 19;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -238,11 +241,39 @@ public final class Tokenizer {
     Set<String> tokenize(
             MessageContent content, java.util.function.Consumer<HeaderFields> headerSink, Set<String> unread)
             throws IOException {
+        return tokenize(content, headerSink, unread, null);
+    }
+
+    /**
+     * Tokenizes a message as {@link #tokenize(MessageContent, java.util.function.Consumer, Set)} does, without the trace
+     * field our relay wrote on top of it before scanning: when the topmost {@code Received} field records the hop from
+     * {@code client} (its address in brackets, {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}) and was written by
+     * this project's relay ({@code by HOST (mail-hygiene)}), that field is neither read nor counted. The message as its
+     * sender handed it over (a file an administrator tries with {@code hygiene scan}) has no such field, so without this
+     * the same message scored otherwise through a relay (its {@code received-count:} one higher, a fourth earlier hop
+     * no longer read, the node's host and the client's address as {@code received:} and {@code received-ip:} tokens;
+     * benchmarks/README.md, session 53). A milter needs nothing of the kind: Postfix does not show it its own field. Only
+     * the topmost field is looked at: the ones below were written by the hops before.
+     *
+     * @param content the message
+     * @param headerSink receives the header fields, or {@code null}
+     * @param unread receives the words not read because hidden, or {@code null}
+     * @param client the address the scanning node received the message from, or {@code null} when unknown (a file):
+     *     then every {@code Received} field counts
+     * @return its distinct tokens, in first-seen order
+     * @throws IOException if the content cannot be read
+     */
+    Set<String> tokenize(
+            MessageContent content,
+            java.util.function.Consumer<HeaderFields> headerSink,
+            Set<String> unread,
+            java.net.InetAddress client)
+            throws IOException {
         Set<String> tokens = new LinkedHashSet<>();
         List<String> recipients;
         try (InputStream in = content.openStream()) {
             HeaderFields h = HeaderFields.parse(in.readNBytes(MAX_HEADER_BYTES));
-            recipients = headers(h.all(), tokens);
+            recipients = headers(h.all(), tokens, client);
             strayHeaderText(h, tokens);
             if (headerSink != null) {
                 headerSink.accept(h);
@@ -1912,8 +1943,10 @@ public final class Tokenizer {
      * Header tokens from the raw header block (up to the first empty line): every field name, then the fields that
      * carry signal. Parsed by hand (no regular expressions: this runs for every message).
      */
-    private static List<String> headers(List<HeaderFields.Field> fields, Set<String> tokens) {
+    private static List<String> headers(
+            List<HeaderFields.Field> fields, Set<String> tokens, java.net.InetAddress client) {
         int received = 0;
+        boolean topmost = true; // the next Received field is the topmost one
         String fromDomain = null;
         String replyDomain = null;
         String idDomain = null;
@@ -1953,7 +1986,9 @@ public final class Tokenizer {
                     }
                 }
                 case "received" -> {
-                    if (received++ < MAX_RECEIVED) {
+                    boolean ownHop = topmost && client != null && ownTraceField(v, client);
+                    topmost = false;
+                    if (!ownHop && received++ < MAX_RECEIVED) {
                         received(v, tokens);
                     }
                 }
@@ -2327,6 +2362,24 @@ public final class Tokenizer {
                 start = -1;
             }
         }
+    }
+
+    /**
+     * Whether a {@code Received} field's value is the trace field our relay writes for a message from {@code client}:
+     * it names the address as {@code [ADDRESS]} or {@code [IPv6:ADDRESS]} (written as
+     * {@link org.mailhygiene.internal.HostPorts#address} writes it) and the relay's software as {@code (mail-hygiene)}
+     * (hygiene-smtp's {@code ReceivedHeader}), compared without regard to case. A sender who writes such a field
+     * himself only takes one field away, as leaving it out would. Linear in the value.
+     */
+    static boolean ownTraceField(String value, java.net.InetAddress client) {
+        String address = org.mailhygiene.internal.HostPorts.address(client).toLowerCase(Locale.ROOT);
+        int pct = address.indexOf('%');
+        if (pct >= 0) {
+            address = address.substring(0, pct); // a zone is not written into trace fields
+        }
+        String v = value.toLowerCase(Locale.ROOT);
+        return v.contains(" (mail-hygiene) ")
+                && (v.contains("[" + address + "]") || v.contains("[ipv6:" + address + "]"));
     }
 
     /** Host names and address prefixes of the relays a message passed ({@code from HOST (NAME [IP])}). */

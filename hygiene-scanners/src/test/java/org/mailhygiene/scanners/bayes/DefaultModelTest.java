@@ -101,6 +101,53 @@ class DefaultModelTest {
     }
 
     /**
+     * The relay writes its {@code Received} field on top of a message before it scans: the classifier reads the message
+     * without it, so a file an administrator tries with {@code hygiene scan} scores as it will through the relay.
+     * Session 52: a 2FA notice scored 0.94 as a file and 0.55 through a relay ({@code received-count:2} for 1, the
+     * node's host and the client's address as tokens). Another MTA's field naming the client (a milter behind Postfix
+     * sees the sending client's own fields, never Postfix's) and our relay's field for another address are hops
+     * before ours, and count.
+     */
+    @Test
+    void theRelaysOwnTraceFieldDoesNotMoveTheScore() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String text = "Your verification code is 482913.\n\nEnter this code to finish signing in. It expires in 10"
+                + " minutes.\nIf you did not try to sign in, you can ignore this message; someone may have typed your"
+                + " address by mistake.\n\nThe Accounts team\n";
+        String file = "Received: from mail-out.accounts-example.net (mail-out.accounts-example.net [198.51.100.44])\r\n"
+                + "\tby mx.accounts-example.net with ESMTPS; Mon, 7 Dec 2026 20:01:02 +0000\r\n"
+                + "From: Accounts <no-reply@accounts-example.net>\r\nTo: alice@ourcorp.org\r\n"
+                + "Subject: Your verification code\r\nDate: Mon, 7 Dec 2026 20:01:00 +0000\r\n"
+                + "Message-ID: <2fa-482913@accounts-example.net>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8))
+                + "\r\n";
+        String relayLine = "Received: from mail-out.accounts-example.net ([203.0.113.7])\r\n"
+                + "\tby mx1.ourcorp.org (mail-hygiene) with ESMTP id 0A1B2C3D\r\n"
+                + "\tfor <alice@ourcorp.org>; Mon, 7 Dec 2026 20:01:03 +0000\r\n";
+        String postfixLine = "Received: from mail-out.accounts-example.net (mail-out.accounts-example.net"
+                + " [203.0.113.7])\r\n\tby mx1.ourcorp.org (Postfix) with ESMTP id 4ZqK2X0abcz1\r\n"
+                + "\tfor <alice@ourcorp.org>; Mon,  7 Dec 2026 20:01:03 +0000 (UTC)\r\n";
+        org.mailhygiene.api.Envelope onTheMailPath = new org.mailhygiene.api.Envelope(
+                java.util.Optional.of(java.net.InetAddress.getByName("203.0.113.7")),
+                java.util.Optional.of("mail-out.accounts-example.net"),
+                "no-reply@accounts-example.net",
+                List.of("alice@ourcorp.org"),
+                java.time.Instant.parse("2026-12-07T20:01:03Z"));
+
+        Verdict asFile = scanner.scan(Message.of(file.getBytes(StandardCharsets.US_ASCII)));
+        Verdict throughRelay = scanner.scan(new Message(
+                onTheMailPath, MessageContent.ofBytes((relayLine + file).getBytes(StandardCharsets.US_ASCII))));
+        assertThat(throughRelay.score()).isEqualTo(asFile.score());
+        assertThat(throughRelay.outcome()).isEqualTo(asFile.outcome());
+        for (String before : List.of(postfixLine, relayLine.replace("203.0.113.7", "203.0.113.8"))) {
+            Verdict v = scanner.scan(new Message(
+                    onTheMailPath, MessageContent.ofBytes((before + file).getBytes(StandardCharsets.US_ASCII))));
+            assertThat(v.score()).as("a hop before ours counts: " + before).isNotEqualTo(asFile.score());
+        }
+    }
+
+    /**
      * An advance-fee letter with no link, under {@code Auto-Submitted: auto-replied}, was {@code BAYES_AUTO_REPLY} and
      * clean (issue 15); its own text is longer than any automatic reply's, so it is classified like any mail.
      */
