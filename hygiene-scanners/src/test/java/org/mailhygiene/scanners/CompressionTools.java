@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /**
- * Compressed files and zips made by the real tools (bzip2, xz, Python's {@code zipfile}), for the archive readers'
+ * Compressed files and zips made by the real tools (bzip2, xz, 7z, Python's {@code zipfile}), for the archive readers'
  * tests: a missing tool skips the test, or fails it under CI.
  */
 public final class CompressionTools {
@@ -117,6 +117,57 @@ public final class CompressionTools {
             all.writeBytes(e.getValue());
         }
         return run(all.toByteArray(), "python3", "python3", args.toArray(String[]::new));
+    }
+
+    /**
+     * A 7z archive written by the real {@code 7z} tool (p7zip-full) from these files, in a temporary directory.
+     *
+     * @param entries the files by name (a name ending in {@code /} is an empty directory; names may hold {@code /})
+     * @param options 7z's switches, e.g. {@code -m0=Deflate}, {@code -mx9}, {@code -pSECRET}
+     */
+    public static byte[] sevenZip(Map<String, byte[]> entries, String... options) {
+        String tool = RealBinaries.require("7z", "p7zip-full").toString();
+        java.nio.file.Path dir = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("h7z-");
+            List<String> cmd = new ArrayList<>(List.of(tool, "a", "-bd", "-y", "-bso0", "-bsp0"));
+            cmd.addAll(List.of(options));
+            cmd.add("--");
+            cmd.add("out.7z");
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                java.nio.file.Path f = dir.resolve(e.getKey());
+                if (e.getKey().endsWith("/")) {
+                    java.nio.file.Files.createDirectories(f);
+                } else {
+                    java.nio.file.Files.createDirectories(f.getParent());
+                    java.nio.file.Files.write(f, e.getValue());
+                }
+                cmd.add(e.getKey());
+            }
+            Process p = new ProcessBuilder(cmd)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError(cmd + " failed");
+            }
+            return java.nio.file.Files.readAllBytes(dir.resolve("out.7z"));
+        } catch (IOException e) {
+            throw new AssertionError("7z: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("7z interrupted", e);
+        } finally {
+            if (dir != null) {
+                try (var walk = java.nio.file.Files.walk(dir)) {
+                    walk.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
+                } catch (IOException e) {
+                    // a temporary directory left behind
+                }
+            }
+        }
     }
 
     /** US-ASCII bytes. */

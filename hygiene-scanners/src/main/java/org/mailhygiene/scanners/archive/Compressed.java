@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.zip.ZipException;
+import org.tukaani.xz.LZMA2InputStream;
 import org.tukaani.xz.LZMAInputStream;
 import org.tukaani.xz.MemoryLimitException;
 import org.tukaani.xz.SingleXZInputStream;
@@ -223,6 +224,61 @@ public final class Compressed {
             checkDictionary(dict, h[4], limit);
             LZMAInputStream lzma = new LZMAInputStream(new Kept(in), endMarker ? -1 : size, h[4], (int) dict);
             return new Limited(lzma, limit, memory);
+        } catch (IOException e) {
+            memory.give(limit);
+            throw unreadable(e, limit);
+        } catch (RuntimeException e) {
+            memory.give(limit);
+            throw e;
+        }
+    }
+
+    /**
+     * Raw LZMA data, as a 7z coder holds it (no header: the properties byte and the dictionary size come from the
+     * coder's properties), decoded as it is read. Close it to give its memory back to the allowance.
+     *
+     * @param in the compressed data; not closed by the stream returned
+     * @param size the decoded size, or -1 when the data ends with an end marker
+     * @param properties the lc/lp/pb properties byte
+     * @param dict the dictionary size, bytes (unsigned 32-bit)
+     * @param memory what the LZMA decoders of the scan may still use
+     * @return the decoded data
+     * @throws MemoryLimit if the dictionary is beyond the limit
+     * @throws IOException if the properties are not LZMA's
+     */
+    static InputStream lzma(InputStream in, long size, byte properties, long dict, Allowance memory)
+            throws IOException {
+        long limit = memory.take();
+        try {
+            checkDictionary(dict, properties, limit);
+            return new Limited(new LZMAInputStream(new Kept(in), size, properties, (int) dict), limit, memory);
+        } catch (IOException e) {
+            memory.give(limit);
+            throw unreadable(e, limit);
+        } catch (RuntimeException e) {
+            memory.give(limit);
+            throw e;
+        }
+    }
+
+    /**
+     * Raw LZMA2 data, as a 7z coder holds it, decoded as it is read. Close it to give its memory back to the allowance.
+     *
+     * @param in the compressed data; not closed by the stream returned
+     * @param dict the dictionary size the coder's properties give, bytes
+     * @param memory what the LZMA decoders of the scan may still use
+     * @return the decoded data
+     * @throws MemoryLimit if the dictionary is beyond the limit
+     * @throws IOException if the data cannot be started
+     */
+    static InputStream lzma2(InputStream in, long dict, Allowance memory) throws IOException {
+        long limit = memory.take();
+        try {
+            long needed = dict > Integer.MAX_VALUE ? dict : LZMA2InputStream.getMemoryUsage((int) dict) * 1024L;
+            if (needed > limit) {
+                throw new MemoryLimit(needed, limit);
+            }
+            return new Limited(new LZMA2InputStream(new Kept(in), (int) dict), limit, memory);
         } catch (IOException e) {
             memory.give(limit);
             throw unreadable(e, limit);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
+import org.mailhygiene.scanners.archive.Positioned;
 
 /**
  * A compound file ([MS-CFB]) read as Office reads it, by its allocation tables: the header (2.2), the DIFAT that lists
@@ -22,20 +23,6 @@ import java.util.List;
  * file's size. Not thread-safe: one reader.
  */
 final class CompoundFile {
-    /** The file's bytes, read at any offset. */
-    interface Bytes {
-        /** The file's length in bytes. */
-        long size();
-
-        /**
-         * Reads up to {@code len} bytes at {@code at}: fewer only where the file ends.
-         *
-         * @return the bytes read, 0 at or past the end
-         * @throws IOException if reading fails
-         */
-        int read(long at, byte[] b, int off, int len) throws IOException;
-    }
-
     /** The file's structure cannot be followed; the message says where ({@code FAT sector 7 is past the file's end}). */
     static final class Damaged extends IOException {
         private static final long serialVersionUID = 1L;
@@ -57,7 +44,7 @@ final class CompoundFile {
     private static final int MINI = 64;
     private static final int CUTOFF = 4096;
 
-    private final Bytes file;
+    private final Positioned file;
     private final int shift;
     private final int sectorSize;
     private final boolean version3;
@@ -77,7 +64,7 @@ final class CompoundFile {
     private long miniStreamSize;
     private final BitSet usedMini = new BitSet();
 
-    private CompoundFile(Bytes file) throws IOException {
+    private CompoundFile(Positioned file) throws IOException {
         this.file = file;
         byte[] h = new byte[512];
         if (file.read(0, h, 0, 512) < 512) {
@@ -140,7 +127,7 @@ final class CompoundFile {
      * @throws Damaged if they cannot be followed
      * @throws IOException if reading fails
      */
-    static CompoundFile read(Bytes file) throws IOException {
+    static CompoundFile read(Positioned file) throws IOException {
         return new CompoundFile(file);
     }
 

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.mailhygiene.scanners.archive.Positioned;
 
 /**
  * Reads the records of the binary Excel and PowerPoint streams that tell of macros other than a {@code _VBA_PROJECT}
@@ -366,7 +367,7 @@ final class OfficeRecords {
         }
         byte[] bytes = file;
         try {
-            CompoundFile inner = CompoundFile.read(new BytesOf(bytes));
+            CompoundFile inner = CompoundFile.read(Positioned.of(bytes));
             for (CompoundFile.Entry e : inner.entries()) {
                 pptMacros |= !e.storage()
                         && (CompoundFile.sameName(e.name(), "_VBA_PROJECT")
@@ -385,7 +386,7 @@ final class OfficeRecords {
         // its workbooks and presentations too (an embedded workbook's macro sheets were clean until session 52), the
         // storages' inflated bytes all counted against the outermost stream's limit
         try {
-            Streams inner = ofCompoundFile(new BytesOf(bytes), root, depth + 1);
+            Streams inner = ofCompoundFile(Positioned.of(bytes), root, depth + 1);
             storageMacros.addAll(inner.macros());
             if (pptUnread == null && inner.unread().isPresent()) {
                 pptUnread = "PowerPoint presentation holding an object storage with "
@@ -393,21 +394,6 @@ final class OfficeRecords {
             }
         } catch (IOException e) {
             // bytes in memory: no read fails
-        }
-    }
-
-    /** A compound file's bytes in memory. */
-    private record BytesOf(byte[] bytes) implements CompoundFile.Bytes {
-        @Override
-        public long size() {
-            return bytes.length;
-        }
-
-        @Override
-        public int read(long at, byte[] b, int off, int len) {
-            int n = (int) Math.max(0, Math.min(len, bytes.length - at));
-            System.arraycopy(bytes, (int) Math.min(at, bytes.length), b, off, n);
-            return n;
         }
     }
 
@@ -647,12 +633,12 @@ final class OfficeRecords {
      * @return the macros found (each stream's, in the directory's order) and, when some could not be read, why
      * @throws IOException if reading the bytes fails
      */
-    static Streams ofCompoundFile(CompoundFile.Bytes file) throws IOException {
+    static Streams ofCompoundFile(Positioned file) throws IOException {
         return ofCompoundFile(file, null, 0);
     }
 
     /** The same for a file in a storage {@code depth} deep in {@code root}'s stream (null and 0: the attachment). */
-    private static Streams ofCompoundFile(CompoundFile.Bytes file, OfficeRecords root, int depth) throws IOException {
+    private static Streams ofCompoundFile(Positioned file, OfficeRecords root, int depth) throws IOException {
         List<String> macros = new ArrayList<>();
         boolean vbaProject = false;
         Optional<String> unread = Optional.empty();

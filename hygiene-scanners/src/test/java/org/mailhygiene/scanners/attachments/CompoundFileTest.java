@@ -16,6 +16,7 @@ import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.archive.Spool;
 
 /**
  * A binary Excel file's streams read along their chains in the compound file's allocation tables ({@link CompoundFile}),

@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.attachments;
+package org.mailhygiene.scanners.archive;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,11 +15,12 @@ import org.mailhygiene.internal.TempFiles;
  * The bytes of one file as they pass, kept to be read again at any offset once they have all passed (a compound
  * file's allocation table, read at its end, says where its streams are): in heap up to {@value #HEAP} bytes, beyond
  * that in a private temporary file ({@link TempFiles#createPrivate}) deleted by {@link #close()}. Not thread-safe:
- * one writer, then one reader.
+ * one writer, then one reader. Used by the attachment policy for compound files and by both the policy and the signature
+ * scanner for 7z archives ({@link SevenZip}), whose header is at their end.
  */
-final class Spool implements CompoundFile.Bytes, Closeable {
+public final class Spool implements Positioned, Closeable {
     /** Bytes kept in heap before the spool moves to a temporary file: 4 MiB. */
-    static final int HEAP = 4 << 20;
+    public static final int HEAP = 4 << 20;
 
     private static final int CHUNK = 64 * 1024;
 
@@ -35,8 +36,18 @@ final class Spool implements CompoundFile.Bytes, Closeable {
     private byte[] pending;
     private int pendingLength;
 
-    /** Appends bytes. */
-    void write(byte[] b, int off, int len) throws IOException {
+    /** An empty spool. */
+    public Spool() {}
+
+    /**
+     * Appends bytes.
+     *
+     * @param b the bytes
+     * @param off where they start in {@code b}
+     * @param len how many
+     * @throws IOException if the temporary file cannot be made or written
+     */
+    public void write(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
             int n;
             if (file == null && size == HEAP) {
@@ -111,8 +122,12 @@ final class Spool implements CompoundFile.Bytes, Closeable {
         return n;
     }
 
-    /** Whether the bytes went to a temporary file. */
-    boolean onDisk() {
+    /**
+     * Whether the bytes went to a temporary file.
+     *
+     * @return whether they did
+     */
+    public boolean onDisk() {
         return path != null;
     }
 
