@@ -2,7 +2,7 @@ package org.mailhygiene.scanners.archive;
 
 /**
  * The archive and compressed-file formats told by their first bytes, which both the attachment policy and the
- * signature scanner open ({@link Compressed} opens bzip2, xz and LZMA-alone files).
+ * signature scanner open ({@link Compressed} opens bzip2, xz and LZMA-alone files, {@link SevenZip} 7z archives).
  */
 public enum ArchiveKind {
     /** A zip read from its start: a local file header ({@code PK 03 04}) first. */
@@ -23,7 +23,12 @@ public enum ArchiveKind {
      * liblzma accepts; {@link Compressed} refuses one beyond its memory limit),
      * and a size that is unknown (all ones) or below 2^48, as {@code file} and 7-Zip tell it.
      */
-    LZMA;
+    LZMA,
+    /**
+     * A 7z archive ({@code 37 7a bc af 27 1c}), read by offset ({@link SevenZip}: its header is at its end), so callers
+     * keep its bytes ({@link Spool}) before reading it.
+     */
+    SEVEN_ZIP;
 
     /** How many first bytes {@link #of} needs to tell every kind. */
     public static final int PREFIX = 263;
@@ -59,6 +64,9 @@ public enum ArchiveKind {
         }
         if (n >= 6 && startsAt(prefix, 0, XZ_MAGIC)) {
             return XZ;
+        }
+        if (SevenZip.starts(prefix, n)) {
+            return SEVEN_ZIP;
         }
         return n >= 13 && lzmaAlone(prefix) ? LZMA : null;
     }

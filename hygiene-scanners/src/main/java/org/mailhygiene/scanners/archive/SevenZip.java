@@ -237,6 +237,9 @@ public final class SevenZip implements Closeable {
             }
             if (checked != null) {
                 checked.transferTo(java.io.OutputStream.nullOutputStream());
+                if (checked.failed != null) {
+                    throw checked.failed; // also when the visitor's reader took it for its own content's damage
+                }
             }
         }
     }
@@ -1024,6 +1027,8 @@ public final class SevenZip implements Closeable {
         private final CRC32 crc = new CRC32();
         private final long expected;
         private final String name;
+        /** The CRC failure, once met. */
+        ZipException failed;
 
         Checked(InputStream folder, long size, long expected, String name) {
             super(folder, size);
@@ -1037,7 +1042,8 @@ public final class SevenZip implements Closeable {
             if (n > 0) {
                 crc.update(b, off, n);
                 if (left == 0 && expected >= 0 && crc.getValue() != expected) {
-                    throw new ZipException("7z file \"" + name + "\" fails its CRC");
+                    failed = new ZipException("7z file \"" + name + "\" fails its CRC");
+                    throw failed;
                 }
             }
             return n;

@@ -27,6 +27,8 @@ import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.SevenZip;
+import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.TnefStream;
 import org.mailhygiene.scanners.archive.ZipStream;
@@ -50,7 +52,7 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
  *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
- *       or in a file of a zip, gzip or tar archive, of a bzip2, xz or LZMA file, or of a TNEF stream (Outlook's
+ *       or in a file of a zip, gzip, tar or 7z archive, of a bzip2, xz or LZMA file, or of a TNEF stream (Outlook's
  *       {@code winmail.dat}, each attached file under its long name) among those (archives in archives to {@value
  *       #MAX_ARCHIVE_DEPTH} levels; zip entries stored, deflated, or compressed with bzip2, LZMA or xz; a broken
  *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
@@ -73,7 +75,10 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * more than {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}), and an xz or LZMA file or
  * zip entry whose dictionary needs more memory than its decoder may have (up to {@link Compressed#MAX_MEMORY}, two such
  * decoders open at once in a message's archives) or whose options XZ for Java does not read ({@link
- * ScanFailure.Kind#UNSCANNABLE}). Broken MIME structure is scanned as far as it can be parsed.
+ * ScanFailure.Kind#UNSCANNABLE}). A 7z archive is kept whole (in heap up to 4 MiB, beyond that in a temporary file)
+ * to read its header at its end; one whose folders declare more bytes than the archives' budget has left is {@link
+ * ScanFailure.Kind#TOO_LARGE} before it is decoded, and a broken or encrypted one, or one with a coder not read here
+ * (PPMd, BCJ2, Deflate64), {@link ScanFailure.Kind#UNSCANNABLE}. Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
@@ -93,9 +98,9 @@ public final class SignatureScanner implements Scanner {
      * zip's directory names where none read from its start began are read too; 12 since such an entry before the
      * zip's last bytes kept is {@code UNSCANNABLE} (was passed over); 13 since so is a zip with an encrypted entry
      * whose directory cannot be read (ZIP64); 14 since a ZIP64 directory is read (its end record and its entries'
-     * extra fields, {@link ZipDirectory#read}).
+     * extra fields, {@link ZipDirectory#read}); 15 since 7z archives are opened ({@link SevenZip}).
      */
-    public static final String VERSION = "14";
+    public static final String VERSION = "15";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -403,6 +408,9 @@ public final class SignatureScanner implements Scanner {
                                 buf);
                     }
                 }
+                case SEVEN_ZIP -> {
+                    return sevenZip(whole, depth, found, buf);
+                }
                 case TNEF -> {
                     // a file is read into memory before its name (which follows it): its claimed length is held to
                     // what the archives' budget has left first
@@ -452,6 +460,49 @@ public final class SignatureScanner implements Scanner {
             throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "an archive that cannot be read: " + e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             return null;
+        }
+    }
+
+    /**
+     * A 7z archive's files ({@link SevenZip}), its bytes kept first in a {@link Spool} (in heap up to {@value
+     * Spool#HEAP} bytes, beyond that in a temporary file), as its header is at its end. The bytes its folders declare
+     * beyond what the archives' budget has left are {@code TOO_LARGE} before anything is decoded (1 GB of zeros in a
+     * 7z of 150 KB); a broken one (a CRC that fails, cut short), as one whose coder is not read here (PPMd, BCJ2) or
+     * that is encrypted (AES, its names too with {@code -mhe=on}), is {@code UNSCANNABLE}: unlike a zip read from its
+     * start, nothing of it can be searched before its damage is known.
+     *
+     * @return the path to the entry holding EICAR, or {@code null}
+     */
+    private static String sevenZip(InputStream whole, int depth, Found found, byte[] buf) throws IOException {
+        try (Spool spool = new Spool()) {
+            int n;
+            while ((n = whole.read(buf)) >= 0) {
+                spool.write(buf, 0, n);
+            }
+            try (SevenZip z = SevenZip.open(
+                    spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries), found.decoderMemory)) {
+                if (z.unpackedBytes() > found.archiveBytesLeft) {
+                    throw found.overBudget();
+                }
+                String[] hit = {null};
+                z.read((e, data) -> {
+                    if (!e.hasData()) {
+                        if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
+                            throw new ArchiveLimit(
+                                    ScanFailure.Kind.UNSCANNABLE,
+                                    "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+                        }
+                        return true;
+                    }
+                    hit[0] = entry(e.name(), data, depth, found, buf);
+                    return hit[0] == null;
+                });
+                return hit[0];
+            } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken 7z archive: " + e.getMessage());
+            }
         }
     }
 

@@ -721,4 +721,75 @@ class SignatureScannerArchiveTest {
         }
         throw new AssertionError("not found");
     }
+
+    /**
+     * Until session 53 7z archives were not opened: EICAR in a .7z (any coder 7-Zip writes by default or for a .exe,
+     * solid or not, a .7z in a zip, a zip in a .7z) was clean for this scanner, while clamd finds it.
+     */
+    @Test
+    void eicarInA7zArchiveIsInfectedWhateverItsCoderAndNesting() throws Exception {
+        byte[] file = ascii("padding ".repeat(40) + eicar() + " padding".repeat(40));
+        java.util.Map<String, byte[]> files =
+                CompressionTools.entries("readme.txt", ascii("nothing here"), "dir/eicar.com", file);
+        java.util.Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("lzma2.7z", CompressionTools.sevenZip(files));
+        cases.put("lzma.7z", CompressionTools.sevenZip(files, "-m0=LZMA"));
+        cases.put("bcj.7z", CompressionTools.sevenZip(files, "-m0=BCJ", "-m1=LZMA2"));
+        cases.put("deflate.7z", CompressionTools.sevenZip(files, "-m0=Deflate", "-ms=off"));
+        cases.put("bzip2.7z", CompressionTools.sevenZip(files, "-m0=BZip2"));
+        cases.put("in-a.zip", zip("inner.7z", CompressionTools.sevenZip(files)));
+        cases.put(
+                "zip-in.7z",
+                CompressionTools.sevenZip(
+                        CompressionTools.entries("a.txt", ascii("x"), "inner.zip", zip("eicar.com", file))));
+        for (java.util.Map.Entry<String, byte[]> c : cases.entrySet()) {
+            assertThat(new String(c.getValue(), StandardCharsets.ISO_8859_1))
+                    .as(c.getKey())
+                    .doesNotContain(eicar());
+            Verdict v = scan(c.getKey(), c.getValue());
+            assertThat(v.outcome()).as(c.getKey()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description())
+                    .as(c.getKey())
+                    .endsWith(
+                            c.getKey().equals("in-a.zip")
+                                    ? "> inner.7z > dir/eicar.com"
+                                    : c.getKey().equals("zip-in.7z") ? "> inner.zip > eicar.com" : "> dir/eicar.com");
+        }
+        assertThat(scan("clean.7z", CompressionTools.sevenZip(CompressionTools.entries("a.txt", ascii("hello"))))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    /** A 7z archive that cannot be read whole is never clean: coders not read, AES, a cut or corrupt file, a bomb. */
+    @Test
+    void a7zArchiveThatCannotBeReadIsNeverClean() throws Exception {
+        java.util.Map<String, byte[]> files = CompressionTools.entries("a.txt", ascii("hello ".repeat(500)));
+        byte[] good = CompressionTools.sevenZip(files);
+        byte[] corrupt = good.clone();
+        corrupt[40] ^= 1;
+        java.util.Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("ppmd.7z", CompressionTools.sevenZip(files, "-m0=PPMd"));
+        cases.put("bcj2.7z", CompressionTools.sevenZip(files, "-m0=BCJ2", "-m1=LZMA"));
+        cases.put("aes.7z", CompressionTools.sevenZip(files, "-psecret"));
+        cases.put("hidden.7z", CompressionTools.sevenZip(files, "-psecret", "-mhe=on"));
+        cases.put("cut.7z", Arrays.copyOf(good, good.length - 10));
+        cases.put("corrupt.7z", corrupt);
+        for (java.util.Map.Entry<String, byte[]> c : cases.entrySet()) {
+            assertThatThrownBy(() -> scan(c.getKey(), c.getValue()))
+                    .as(c.getKey())
+                    .isInstanceOfSatisfying(
+                            ScanException.class,
+                            e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
+        }
+        // 50 MB of zeros in a few kilobytes, against a 5 MB budget: refused from its declared size, before decoding
+        SignatureScanner limited = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(5_000_000).build());
+        byte[] bomb = CompressionTools.sevenZip(CompressionTools.entries("zeros.bin", new byte[50_000_000]), "-mx9");
+        assertThat(bomb.length).isLessThan(50_000);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> limited.scan(Message.of(TestMessages.withAttachment("x", "bomb.7z", bomb))))
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(2));
+    }
 }
