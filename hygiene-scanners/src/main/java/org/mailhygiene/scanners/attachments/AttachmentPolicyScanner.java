@@ -33,7 +33,7 @@ import org.mailhygiene.scanners.mime.PartVisitor;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
- * message, to every entry of the zip and tar archives among them, to every file of a TNEF stream (Outlook's
+ * message, to every entry of the zip, tar and 7z archives among them, to every file of a TNEF stream (Outlook's
  * {@code winmail.dat}, named by its long file name or title) and to what each gzip file holds (one entry, named as the
  * file name its header stores, and as the outer name without {@code .gz}).
  *
@@ -55,12 +55,14 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content (text agrees with text: a
  *       bounce's {@code text/rfc822-headers} part, read as {@code message/rfc822}, is no mismatch; informal names such
  *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
- *   <li>{@value #ENCRYPTED}: an encrypted zip entry, a password-protected Office Open XML file (a compound file
+ *   <li>{@value #ENCRYPTED}: an encrypted zip entry, an encrypted 7z archive (AES, its names too or not), a password-protected Office Open XML file (a compound file
  *       holding the encrypted package, named or declared {@code .docx}, {@code .xlsx}, ...) or an S/MIME encrypted
  *       message ({@code enveloped-data}), whose content cannot be checked;
- *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
+ *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs;
+ *       for a 7z archive the sizes its header declares, before it is decoded); a 7z coder not read here (PPMd, BCJ2,
+ *       Deflate64) or an LZMA dictionary beyond the memory allowed;
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
- *   <li>{@value #ARCHIVE_BROKEN}: a zip archive or gzip file that cannot be read to its end (or whose stored name is
+ *   <li>{@value #ARCHIVE_BROKEN}: a zip, 7z archive or gzip file that cannot be read to its end (or whose stored name is
  *       over 1,024 bytes), a zip whose directory at the end, which archive tools list, names a file its entries read
  *       from the start do not hold (a second zip appended to the first), or a part named or declared a zip whose
  *       content does not start as one (archive tools find a zip behind other bytes, text or binary);
@@ -200,9 +202,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * declared as the type of what it holds is no TYPE_MISMATCH; 27 since a version 4 compound file whose stream
      * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error); 28 since the workbooks and
      * presentations in a presentation's storages are read for macros; 29 since a ZIP64 zip's directory is read and
-     * compared with its entries as any zip's.
+     * compared with its entries as any zip's; 30 since 7z archives are opened.
      */
-    static final int VERSION = 29;
+    static final int VERSION = 30;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.SevenZip;
 import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
 import org.mailhygiene.scanners.archive.TnefStream;
@@ -185,6 +186,7 @@ final class Inspection {
                 && !isCompressedFile(prefix, n)
                 && !TarStream.starts(prefix, n)
                 && !TnefStream.starts(prefix, n)
+                && !SevenZip.starts(prefix, n)
                 && (isTextual(trueType)
                         || trueType.equals(BINHEX) // text holding a file, read as text's BinHex files are
                         || declaredType.isEmpty()
@@ -209,7 +211,8 @@ final class Inspection {
         boolean zip = TrueTypes.isZip(trueType);
         boolean tar = !zip && TarStream.starts(prefix, n);
         boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
-        if (zip || tar || tnef || isCompressedFile(prefix, n)) {
+        boolean sevenZip = SevenZip.starts(prefix, n);
+        if (zip || tar || tnef || sevenZip || isCompressedFile(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
                 add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
             }
@@ -236,6 +239,8 @@ final class Inspection {
                 compound(location, watch, null);
             } else if (tnef) {
                 tnef(location, whole, depth + 1, budget);
+            } else if (sevenZip) {
+                sevenZip(location, whole, depth + 1, budget);
             } else {
                 compressedFile(location, cleanName, ArchiveKind.of(prefix, n), whole, depth + 1, budget);
             }
@@ -749,6 +754,51 @@ final class Inspection {
                             Optional.empty(),
                             Optional.empty());
                 }
+            }
+        }
+    }
+
+    /**
+     * Opens a 7z archive ({@link SevenZip}) and inspects each file in it as a zip entry ({@link #zipEntry}): its bytes
+     * are kept first in a {@link Spool} (in heap up to {@value Spool#HEAP} bytes, beyond that in a temporary file), as
+     * its header is at its end. Directories and empty files count as entries; the bytes its folders declare count
+     * against the expanded-size and ratio limits before any is decoded (ARCHIVE_LIMIT), and again as they are read.
+     * An encrypted archive (AES; with {@code -mhe=on} its names too) is ENCRYPTED_ARCHIVE; a coder not read here (PPMd,
+     * BCJ2, Deflate64), a header beyond {@value SevenZip#MAX_HEADER} bytes or more files than the entry limit allows is
+     * ARCHIVE_LIMIT; a broken archive (a CRC that fails, cut short, a header the format does not allow) ARCHIVE_BROKEN.
+     */
+    private void sevenZip(String location, InputStream raw, int depth, Budget budget) throws IOException {
+        try (Spool spool = new Spool()) {
+            int n;
+            while ((n = raw.read(drainBuffer, 0, drainBuffer.length)) >= 0) {
+                spool.write(drainBuffer, 0, n);
+            }
+            Counting compressed = new Counting(InputStream.nullInputStream());
+            compressed.count = spool.size();
+            try (SevenZip z = SevenZip.open(
+                    spool, Math.max(0, policy.maxArchiveEntries() - budget.entries), budget.decoderMemory)) {
+                expand(z.unpackedBytes(), compressed, budget);
+                z.read((e, data) -> {
+                    budget.entries++;
+                    if (budget.entries > policy.maxArchiveEntries()) {
+                        throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                    }
+                    if (e.directory()) {
+                        return true; // as a tar's: nothing to extract
+                    }
+                    return zipEntry(location, e.name(), new Expanding(data, compressed, budget), depth, budget);
+                });
+            } catch (LimitReached e) {
+                throw e;
+            } catch (SevenZip.Encrypted e) {
+                encrypted(location, "7z archive is encrypted", "its files were not inspected");
+            } catch (Compressed.Unreadable e) {
+                throw new LimitReached("7z archive: " + e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        location,
+                        location + ": broken 7z archive: " + e.getMessage());
             }
         }
     }
@@ -1287,6 +1337,25 @@ final class Inspection {
     }
 
     /**
+     * Checks the bytes an archive expanded to, and {@code more} it declares it will, against the expanded-size limit
+     * and its compressed size times the ratio limit.
+     *
+     * @throws LimitReached when either is passed
+     */
+    private void expand(long more, Counting compressed, Budget budget) throws LimitReached {
+        long expanded = budget.expanded + more;
+        if (expanded < 0 || expanded > policy.maxExpandedBytes()) {
+            throw new LimitReached(
+                    "archive expands beyond " + policy.maxExpandedBytes() + " bytes (possible zip bomb)");
+        }
+        long own = compressed.expanded + more;
+        if (own > RATIO_FLOOR && own > (double) policy.maxExpansionRatio() * Math.max(1, compressed.count)) {
+            throw new LimitReached("archive expands more than " + policy.maxExpansionRatio()
+                    + " times its compressed size (possible zip bomb)");
+        }
+    }
+
+    /**
      * An entry's expanded bytes (from a zip entry or a gzip file), counted against the budget; reaching a limit throws
      * {@link LimitReached}.
      */
@@ -1319,15 +1388,7 @@ final class Inspection {
             if (n > 0) {
                 budget.expanded += n;
                 compressed.expanded += n;
-                if (budget.expanded > policy.maxExpandedBytes()) {
-                    throw new LimitReached(
-                            "archive expands beyond " + policy.maxExpandedBytes() + " bytes (possible zip bomb)");
-                }
-                if (compressed.expanded > RATIO_FLOOR
-                        && compressed.expanded > (double) policy.maxExpansionRatio() * Math.max(1, compressed.count)) {
-                    throw new LimitReached("archive expands more than " + policy.maxExpansionRatio()
-                            + " times its compressed size (possible zip bomb)");
-                }
+                expand(0, compressed, budget);
             }
             return n;
         }

@@ -1430,6 +1430,58 @@ class AttachmentPolicyScannerTest {
         assertThat(h.rules().get(0).description()).contains("its LZMA dictionary needs 4095 MiB of memory");
     }
 
+    /**
+     * Until session 53 7z archives were not opened: a program in a {@code .7z} passed with nothing said. Their entries
+     * are inspected now as a zip's (names, nested archives, the limits), what cannot be read is never clean.
+     */
+    @Test
+    void sevenZipArchivesAreInspectedAsZipsAre() throws Exception {
+        java.util.Map<String, byte[]> withProgram = CompressionTools.entries(
+                "docs/readme.txt", "hello".getBytes(StandardCharsets.US_ASCII), "docs/setup.exe", Samples.pe());
+        byte[] sevenZip = CompressionTools.sevenZip(withProgram);
+        for (Object[] c : new Object[][] {
+            {"files.7z", sevenZip, "\"files.7z\" > docs/setup.exe:"},
+            {"bcj.7z", CompressionTools.sevenZip(withProgram, "-m0=BCJ", "-m1=LZMA"), "> docs/setup.exe:"},
+            {"solid-off.7z", CompressionTools.sevenZip(withProgram, "-ms=off", "-m0=Deflate"), "> docs/setup.exe:"},
+            {"in.zip", Samples.zip("inner.7z", sevenZip), "> inner.7z > docs/setup.exe:"},
+            {
+                "outer.7z",
+                CompressionTools.sevenZip(
+                        CompressionTools.entries("inner.zip", Samples.zip("setup.exe", Samples.pe()))),
+                "> inner.zip > setup.exe:"
+            },
+        }) {
+            String declared = ((String) c[0]).endsWith(".7z") ? "application/x-7z-compressed" : "application/zip";
+            Verdict v = scan(Samples.attachment((String) c[0], declared, (byte[]) c[1]));
+            assertThat(rules(v)).as((String) c[0]).containsExactly("EXECUTABLE_ATTACHMENT");
+            assertThat(v.rules().get(0).description()).as((String) c[0]).contains((String) c[2]);
+        }
+        // declared as what it is, with empty files, directories and a name that is not ASCII: clean
+        byte[] text = "hello ".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        byte[] clean = CompressionTools.sevenZip(CompressionTools.entries(
+                "a.txt", text, "empty.txt", new byte[0], "leer/", new byte[0], "\u65e5\u672c.txt", text));
+        Verdict ok = scan(Samples.attachment("files.7z", "application/x-7z-compressed", clean));
+        assertThat(ok.outcome()).as(ok.toString()).isEqualTo(Outcome.CLEAN);
+        // encrypted (content, or names too), coders not read, broken, a bomb
+        java.util.Map<String, byte[]> one = CompressionTools.entries("a.txt", text);
+        Verdict aes =
+                scan(Samples.attachment("a.7z", "application/x-7z-compressed", CompressionTools.sevenZip(one, "-px")));
+        assertThat(rules(aes)).containsExactly("ENCRYPTED_ARCHIVE");
+        Verdict hidden = scan(Samples.attachment(
+                "a.7z", "application/x-7z-compressed", CompressionTools.sevenZip(one, "-px", "-mhe=on")));
+        assertThat(rules(hidden)).containsExactly("ENCRYPTED_ARCHIVE");
+        Verdict ppmd = scan(
+                Samples.attachment("a.7z", "application/x-7z-compressed", CompressionTools.sevenZip(one, "-m0=PPMd")));
+        assertThat(rules(ppmd)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(ppmd.rules().get(0).description()).contains("PPMd");
+        byte[] cut = java.util.Arrays.copyOf(clean, clean.length - 3);
+        assertThat(rules(scan(Samples.attachment("a.7z", "application/x-7z-compressed", cut))))
+                .containsExactly("ARCHIVE_BROKEN");
+        byte[] bomb = CompressionTools.sevenZip(CompressionTools.entries("zeros.bin", new byte[20 * 1024 * 1024]));
+        Verdict big = scan(Samples.attachment("big.7z", "application/x-7z-compressed", bomb));
+        assertThat(rules(big)).containsExactly("ARCHIVE_LIMIT");
+    }
+
     /** A ustar archive of the given files, name then content, as tar writes one (no compression). */
     static byte[] tar(Object... files) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
