@@ -467,7 +467,7 @@ public final class SignatureScanner implements Scanner {
      * A 7z archive's files ({@link SevenZip}), its bytes kept first in a {@link Spool} (in heap up to {@value
      * Spool#HEAP} bytes, beyond that in a temporary file), as its header is at its end. The bytes its folders declare
      * beyond what the archives' budget has left are {@code TOO_LARGE} before anything is decoded (1 GB of zeros in a
-     * 7z of 150 KB); a broken one (a CRC that fails, cut short), as one whose coder is not read here (PPMd, BCJ2) or
+     * 7z of 146 KB); a broken one (a CRC that fails, cut short), as one whose coder is not read here (PPMd, BCJ2) or
      * that is encrypted (AES, its names too with {@code -mhe=on}), is {@code UNSCANNABLE}: unlike a zip read from its
      * start, nothing of it can be searched before its damage is known.
      *
