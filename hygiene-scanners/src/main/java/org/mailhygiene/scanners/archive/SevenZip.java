@@ -1,7 +1,6 @@
 package org.mailhygiene.scanners.archive;
 
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -692,7 +691,7 @@ public final class SevenZip implements Closeable {
             input = new Range(file, packStarts[p], packSizes[folder.firstPack + p]);
         }
         long size = folder.unpackSizes[out];
-        return new Exact(coder(coder, input, size), size);
+        return new Bounded(coder(coder, input, size), size, "7z coder output");
     }
 
     private static final Map<String, String> UNREAD = Map.of(
@@ -978,52 +977,8 @@ public final class SevenZip implements Closeable {
         }
     }
 
-    /**
-     * Exactly {@code size} bytes of a coder's output: no more are read from it, and fewer is a broken archive.
-     */
-    private static class Exact extends FilterInputStream {
-        long left;
-
-        Exact(InputStream in, long size) {
-            super(in);
-            this.left = size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left == 0) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new ZipException("7z data cut short: " + left + " bytes missing");
-            }
-            left -= n;
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            int r = n <= 0 ? 0 : read(new byte[(int) Math.min(8192, n)]);
-            return Math.max(r, 0);
-        }
-
-        /** The stream is the archive's, closed with its folder. */
-        @Override
-        public void close() {}
-    }
-
     /** One file's bytes of its folder's output, their CRC checked at their end. */
-    private static final class Checked extends Exact {
+    private static final class Checked extends Bounded {
         private final CRC32 crc = new CRC32();
         private final long expected;
         private final String name;
@@ -1031,7 +986,7 @@ public final class SevenZip implements Closeable {
         ZipException failed;
 
         Checked(InputStream folder, long size, long expected, String name) {
-            super(folder, size);
+            super(folder, size, "7z file \"" + name + "\"");
             this.expected = expected;
             this.name = name;
         }

@@ -124,7 +124,7 @@ public final class TarStream {
                 }
             }
             padding = padded - size;
-            current = new Entry(name, type, new Limited(raw, size));
+            current = new Entry(name, type, new Bounded(raw, size, "tar entry"));
             return current;
         }
     }
@@ -185,35 +185,5 @@ public final class TarStream {
             }
         }
         return null;
-    }
-
-    /** At most {@code limit} bytes of a stream, which it does not close; the stream ending sooner is an EOF error. */
-    private static final class Limited extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        Limited(InputStream in, long limit) {
-            this.in = in;
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("tar entry cut short");
-            }
-            left -= n;
-            return n;
-        }
     }
 }
