@@ -152,10 +152,9 @@ public final class Compressed {
         if (kind != ArchiveKind.XZ && kind != ArchiveKind.LZMA) {
             throw new IllegalArgumentException(kind + " is not a compressed file opened here");
         }
-        long limit = memory.take();
-        try {
+        return decoder(memory, limit -> {
             if (kind == ArchiveKind.XZ) {
-                return new Limited(new XZInputStream(kept, (int) (limit >> 10)), limit, memory);
+                return new XZInputStream(kept, (int) (limit >> 10));
             }
             // properties (1 byte), dictionary size (4), uncompressed size (8, all ones when unknown): the dictionary
             // is checked here, as XZ for Java refuses one of 2 GiB or more as unsupported rather than too large
@@ -166,14 +165,8 @@ public final class Compressed {
             long dict = ArchiveBytes.le32(h, 1) & 0xffffffffL;
             long size = (ArchiveBytes.le32(h, 5) & 0xffffffffL) | (long) ArchiveBytes.le32(h, 9) << 32;
             checkDictionary(dict, h[0], limit);
-            return new Limited(new LZMAInputStream(kept, size, h[0], (int) dict), limit, memory);
-        } catch (IOException e) {
-            memory.give(limit);
-            throw unreadable(e, limit);
-        } catch (RuntimeException e) {
-            memory.give(limit);
-            throw e;
-        }
+            return new LZMAInputStream(kept, size, h[0], (int) dict);
+        });
     }
 
     /**
@@ -210,10 +203,9 @@ public final class Compressed {
         if (method != ZIP_LZMA && method != ZIP_XZ) {
             throw new IllegalArgumentException("zip method " + method + " is not opened here");
         }
-        long limit = memory.take();
-        try {
+        return decoder(memory, limit -> {
             if (method == ZIP_XZ) {
-                return new Limited(new SingleXZInputStream(new Kept(in), (int) (limit >> 10)), limit, memory);
+                return new SingleXZInputStream(new Kept(in), (int) (limit >> 10));
             }
             // version (2 bytes), the properties' size (2), the properties: lc/lp/pb and the dictionary size
             byte[] h = in.readNBytes(9);
@@ -222,15 +214,8 @@ public final class Compressed {
             }
             long dict = ArchiveBytes.le32(h, 5) & 0xffffffffL;
             checkDictionary(dict, h[4], limit);
-            LZMAInputStream lzma = new LZMAInputStream(new Kept(in), endMarker ? -1 : size, h[4], (int) dict);
-            return new Limited(lzma, limit, memory);
-        } catch (IOException e) {
-            memory.give(limit);
-            throw unreadable(e, limit);
-        } catch (RuntimeException e) {
-            memory.give(limit);
-            throw e;
-        }
+            return new LZMAInputStream(new Kept(in), endMarker ? -1 : size, h[4], (int) dict);
+        });
     }
 
     /**
@@ -248,17 +233,10 @@ public final class Compressed {
      */
     static InputStream lzma(InputStream in, long size, byte properties, long dict, Allowance memory)
             throws IOException {
-        long limit = memory.take();
-        try {
+        return decoder(memory, limit -> {
             checkDictionary(dict, properties, limit);
-            return new Limited(new LZMAInputStream(new Kept(in), size, properties, (int) dict), limit, memory);
-        } catch (IOException e) {
-            memory.give(limit);
-            throw unreadable(e, limit);
-        } catch (RuntimeException e) {
-            memory.give(limit);
-            throw e;
-        }
+            return new LZMAInputStream(new Kept(in), size, properties, (int) dict);
+        });
     }
 
     /**
@@ -272,13 +250,28 @@ public final class Compressed {
      * @throws IOException if the data cannot be started
      */
     static InputStream lzma2(InputStream in, long dict, Allowance memory) throws IOException {
-        long limit = memory.take();
-        try {
+        return decoder(memory, limit -> {
             long needed = dict > Integer.MAX_VALUE ? dict : LZMA2InputStream.getMemoryUsage((int) dict) * 1024L;
             if (needed > limit) {
                 throw new MemoryLimit(needed, limit);
             }
-            return new Limited(new LZMA2InputStream(new Kept(in), (int) dict), limit, memory);
+            return new LZMA2InputStream(new Kept(in), (int) dict);
+        });
+    }
+
+    /** Makes an LZMA decoder that may use up to the memory it is given. */
+    private interface Decoder {
+        InputStream make(long limit) throws IOException;
+    }
+
+    /**
+     * An LZMA decoder holding up to {@link #MAX_MEMORY} of the allowance until closed; what it is given back when the
+     * decoder cannot be made, XZ for Java's exceptions read as {@link Unreadable} where they say so.
+     */
+    private static InputStream decoder(Allowance memory, Decoder decoder) throws IOException {
+        long limit = memory.take();
+        try {
+            return new Limited(decoder.make(limit), limit, memory);
         } catch (IOException e) {
             memory.give(limit);
             throw unreadable(e, limit);
