@@ -166,6 +166,7 @@ public final class SevenZip implements Closeable {
      * The bytes its folders declare they decode to in all: what reading every file costs, known before any is read.
      *
      * @return the sum, saturating at {@link Long#MAX_VALUE}
+     * @throws ZipException if a folder's outputs are all bound (none is its result)
      */
     public long unpackedBytes() throws ZipException {
         long sum = 0;

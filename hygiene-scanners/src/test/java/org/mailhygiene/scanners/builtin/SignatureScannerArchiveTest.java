@@ -755,6 +755,13 @@ class SignatureScannerArchiveTest {
                                     ? "> inner.7z > dir/eicar.com"
                                     : c.getKey().equals("zip-in.7z") ? "> inner.zip > eicar.com" : "> dir/eicar.com");
         }
+        // a 7z beyond the 4 MiB kept in heap, read by offset from its temporary file: EICAR after 5 MB of random bytes
+        byte[] random = new byte[5_000_000];
+        new java.util.Random(53).nextBytes(random);
+        Verdict big = scan(
+                "big.7z", CompressionTools.sevenZip(CompressionTools.entries("a.bin", random, "z/eicar.com", file)));
+        assertThat(big.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(big.rules().get(0).description()).endsWith("> z/eicar.com");
         assertThat(scan("clean.7z", CompressionTools.sevenZip(CompressionTools.entries("a.txt", ascii("hello"))))
                         .outcome())
                 .isEqualTo(Outcome.CLEAN);
