@@ -321,8 +321,13 @@ public final class SevenZip implements Closeable {
                 throw new ZipException("7z encoded header fails its CRC");
             }
             header = decoded;
+            // what the packed header's streams info said is not the archive's: an archive of empty files only has
+            // none of its own (its header's one stream was taken for a file's)
+            packPos = 0;
             packSizes = new long[0];
             folders = new Folder[0];
+            subSizes = new long[0];
+            subCrcs = new long[0];
         }
     }
 

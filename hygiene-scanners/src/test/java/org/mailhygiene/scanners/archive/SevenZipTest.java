@@ -95,6 +95,22 @@ class SevenZipTest {
         }
     }
 
+    /**
+     * An archive of empty files and directories only, its header packed (7-Zip's default): the packed header's own
+     * stream was taken for a file's, and the archive read as broken ("0 files with data in 1 streams").
+     */
+    @Test
+    void onlyEmptyFilesBehindAPackedHeader() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (int i = 0; i < 300; i++) {
+            files.put("d/f" + i + ".txt", new byte[0]);
+        }
+        files.put("leer/", new byte[0]);
+        Map<String, byte[]> back = read(sevenZip(files));
+        assertThat(back).hasSize(301).containsKey("leer/");
+        assertThat(back.get("d/f299.txt")).isEmpty();
+    }
+
     @Test
     void codersNotReadAreUnreadableAndAesIsEncrypted() throws IOException {
         Map<String, byte[]> files = entries("a.exe", code());
