@@ -793,7 +793,7 @@ final class Inspection {
             } catch (SevenZip.Encrypted e) {
                 encrypted(location, "7z archive is encrypted", "its files were not inspected");
             } catch (Compressed.Unreadable e) {
-                throw new LimitReached("7z archive: " + e.getMessage());
+                throw new LimitReached(e.getMessage()); // each names the 7z archive, or its LZMA dictionary
             } catch (IOException | RuntimeException e) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_BROKEN,
