@@ -77,7 +77,7 @@ public final class Spool implements Positioned, Closeable {
 
     /** Moves the bytes in heap (exactly {@link #HEAP} of them, whole chunks) to a new temporary file. */
     private void toFile() throws IOException {
-        path = TempFiles.createPrivate(null, "hygiene-", ".cfb");
+        path = TempFiles.createPrivate(null, "hygiene-", ".spool"); // a compound file or a 7z archive
         file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         for (byte[] c : chunks) {
             writeOut(c);
