@@ -1,7 +1,6 @@
 package org.mailhygiene.api.shared;
 
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -233,7 +232,8 @@ public interface TokenStore {
      * @param version the {@link #version} they belong to
      * @param spamMessages spam messages learned
      * @param hamMessages ham messages learned
-     * @param tokens token to a two-element array: messages of spam, of ham it occurred in
+     * @param tokens token to a two-element array: messages of spam, of ham it occurred in; unmodifiable, and each
+     *     array read from it is a copy (writing into it changes nothing the next reader sees)
      */
     record Snapshot(long version, long spamMessages, long hamMessages, Map<String, long[]> tokens) {
         /**
@@ -249,10 +249,17 @@ public interface TokenStore {
         }
     }
 
-    /** An unmodifiable copy that rejects {@code null} keys and values, as {@link Map#copyOf} does. */
+    /**
+     * An unmodifiable copy that rejects {@code null} keys and values, as {@link Map#copyOf} does, and whose count
+     * arrays are its own: copied here, and copied again for each reader ({@link TokenCounts}), so that neither the caller
+     * that made it nor a reader can change what the next reader sees (until session 53 a reader could write a token's
+     * counts into the record).
+     */
     private static Map<String, long[]> copyOf(Map<String, long[]> tokens) {
         Map<String, long[]> copy = new HashMap<>(Math.max(16, (int) Math.min(1 << 30, tokens.size() * 4L / 3 + 1)));
-        tokens.forEach((t, c) -> copy.put(Objects.requireNonNull(t, "token"), Objects.requireNonNull(c, "counts")));
-        return Collections.unmodifiableMap(copy);
+        tokens.forEach((t, c) -> copy.put(
+                Objects.requireNonNull(t, "token"),
+                Objects.requireNonNull(c, "counts").clone()));
+        return new TokenCounts(copy);
     }
 }

@@ -60,4 +60,29 @@ class TokenStoreTest {
         withNull.put("x", null);
         assertThatThrownBy(() -> new TokenStore.Snapshot(1, 0, 0, withNull)).isInstanceOf(NullPointerException.class);
     }
+
+    /**
+     * The map was unmodifiable but its count arrays were the record's own: a reader (or the caller that made the
+     * snapshot, after) could write a token's counts, and the next reader of the same snapshot saw them.
+     */
+    @Test
+    void aSnapshotsCountsCannotBeChangedByItsMakerOrItsReaders() {
+        long[] counts = {3, 1};
+        java.util.Map<String, long[]> made = new java.util.HashMap<>(java.util.Map.of("viagra", counts));
+        TokenStore.Snapshot s = new TokenStore.Snapshot(1, 3, 1, made);
+        TokenStore.Changes.Delta d = new TokenStore.Changes.Delta(1, 3, 1, made);
+        counts[0] = 0;
+        for (java.util.Map<String, long[]> read : java.util.List.of(s.tokens(), d.tokens())) {
+            read.get("viagra")[0] = 99;
+            read.forEach((t, c) -> c[1] = 99);
+            read.entrySet().iterator().next().getValue()[0] = 99;
+            read.values().iterator().next()[1] = 99;
+            assertThat(read.get("viagra")).containsExactly(3, 1);
+            assertThatThrownBy(() -> read.entrySet().iterator().next().setValue(new long[2]))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> read.keySet().remove("viagra")).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> read.entrySet().clear()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> read.remove("viagra")).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
 }
