@@ -436,10 +436,15 @@ public final class RedisSharedState implements SharedState {
      */
     private final java.util.concurrent.atomic.AtomicReference<String> lastRefused =
             new java.util.concurrent.atomic.AtomicReference<>();
-    /** How many of them the last WARN told; when it was logged. */
-    private final AtomicLong refusedWarned = new AtomicLong();
+    /** When verdicts refused were last logged, and how many had been refused then. */
+    private final WarningGate refusedWarning = new WarningGate(Duration.ofNanos(REFUSED_WARNING_NANOS));
+    /**
+     * Verdicts read that could not be read (a bad expiry on a node without a secret, a text no version writes, another
+     * type), since this state was opened; logged as refused ones are, at most once a minute.
+     */
+    private final AtomicLong unreadableVerdicts = new AtomicLong();
 
-    private final AtomicLong refusedWarnedAt = new AtomicLong(System.nanoTime() - REFUSED_WARNING_NANOS);
+    private final WarningGate unreadableWarning = new WarningGate(Duration.ofNanos(REFUSED_WARNING_NANOS));
 
     private final VerdictStore verdicts = new Verdicts();
     private final RateLimiter limiter = new Limiter();
@@ -1078,6 +1083,16 @@ public final class RedisSharedState implements SharedState {
     private final class Verdicts implements VerdictStore {
         @Override
         public Optional<Verdict> get(String identity, String sha256) throws SharedStateException {
+            return find(identity, sha256).map(Found::verdict);
+        }
+
+        /**
+         * The verdict and the time left to its expiry, for a value that carries one ({@code mhs2}, signed or read
+         * unchecked by a node without a secret), by this state's clock; a value without one (written by a node
+         * without a secret) has no time left known.
+         */
+        @Override
+        public Optional<Found> find(String identity, String sha256) throws SharedStateException {
             String key = verdictKey("v", identity, sha256);
             String s;
             try {
@@ -1085,7 +1100,7 @@ public final class RedisSharedState implements SharedState {
             } catch (SharedDataException e) {
                 // Not a string (written by hand or by something else; once() tells the server's WRONGTYPE): a miss;
                 // the next verdict stored replaces it.
-                LOG.warn("{}: {} is not a verdict (wrong type), taken as a miss", url.redacted(), key);
+                unreadable(key, "it is not a string (wrong type)");
                 return Optional.empty();
             }
             if (s == null) {
@@ -1107,11 +1122,12 @@ public final class RedisSharedState implements SharedState {
             } else {
                 read = VerdictSigner.withoutTag(s);
                 if (read.isEmpty()) {
-                    LOG.warn("{}: unreadable verdict at {} taken as a miss: bad signed expiry", url.redacted(), key);
+                    unreadable(key, "bad signed expiry");
                     return Optional.empty();
                 }
             }
-            long late = clock.millis() - read.get().expiresAtMillis();
+            long expiresAt = read.get().expiresAtMillis();
+            long late = clock.millis() - expiresAt;
             if (late >= 0) {
                 // Redis should have dropped it: kept by PERSIST, stored again after it expired, or the writer's clock
                 // is behind this node's. A miss either way; counted when it is later than clocks disagree by.
@@ -1126,12 +1142,14 @@ public final class RedisSharedState implements SharedState {
                 return Optional.empty();
             }
             String text = read.get().verdict();
+            Optional<Duration> left =
+                    expiresAt == Long.MAX_VALUE ? Optional.empty() : Optional.of(Duration.ofMillis(-late));
             try {
-                return Optional.of(VerdictCodec.decode(text));
+                return Optional.of(new Found(VerdictCodec.decode(text), left));
             } catch (RuntimeException e) {
                 // The store answered, so this is no outage: an unreadable verdict (another version's format, a hand
                 // edit) is a miss, never a clean result, and the verdict of the scan that follows replaces it.
-                LOG.warn("{}: unreadable verdict at {} taken as a miss: {}", url.redacted(), key, e.getMessage());
+                unreadable(key, e.getMessage());
                 return Optional.empty();
             }
         }
@@ -1206,14 +1224,32 @@ public final class RedisSharedState implements SharedState {
             return; // the same value read again (after taking the scan lease): one refused verdict, counted once
         }
         long total = refusedVerdicts.incrementAndGet();
-        long now = System.nanoTime();
-        long last = refusedWarnedAt.get();
-        if (now - last >= REFUSED_WARNING_NANOS && refusedWarnedAt.compareAndSet(last, now)) {
-            long since = total - refusedWarned.getAndSet(total);
+        long since = refusedWarning.pass(total);
+        if (since > 0) {
             LOG.warn(
                     "{}: verdict at {} {}: taken as a miss, the message is scanned; {} such since the last"
                             + " warning, {} in all (a node with another secret or none writes there, or a client"
                             + " that can write under the prefix does; logged again in a minute if it lasts)",
+                    url.redacted(),
+                    key,
+                    why,
+                    since,
+                    total);
+        }
+    }
+
+    /**
+     * Logs a verdict that could not be read (a miss: the node scans, and its verdict replaces the value) at WARN, at
+     * most once a {@link #REFUSED_WARNING_NANOS minute}, with how many came since the last WARN: a node reads the key
+     * of every message of that content, and logged each one until session 53.
+     */
+    private void unreadable(String key, String why) {
+        long total = unreadableVerdicts.incrementAndGet();
+        long since = unreadableWarning.pass(total);
+        if (since > 0) {
+            LOG.warn(
+                    "{}: unreadable verdict at {} taken as a miss, the message is scanned: {}; {} such since the last"
+                            + " warning, {} in all (logged again in a minute if it lasts)",
                     url.redacted(),
                     key,
                     why,
@@ -1257,7 +1293,7 @@ public final class RedisSharedState implements SharedState {
         /** The hashes this store has published (two a day at most are published at once; cleared when it grows). */
         private final Set<String> published = ConcurrentHashMap.newKeySet();
 
-        private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - SHARED_NAME_WARNING_NANOS);
+        private final WarningGate sharedNameWarning = new WarningGate(Duration.ofNanos(SHARED_NAME_WARNING_NANOS));
 
         private String hash(String node, LocalDate day) {
             return prefix + "stats:{" + day + "}:" + node;
@@ -1293,9 +1329,7 @@ public final class RedisSharedState implements SharedState {
                 // A restarted node finds its predecessor's token once; a token of another process after this store
                 // published the hash itself is a second process publishing under the same name.
                 if (published.contains(keys.get(0)) && !token.equals(other)) {
-                    long now = System.nanoTime();
-                    long last = warnedAt.get();
-                    if (now - last >= SHARED_NAME_WARNING_NANOS && warnedAt.compareAndSet(last, now)) {
+                    if (sharedNameWarning.pass(0) >= 0) {
                         LOG.warn(
                                 "{}: another process publishes statistics as node '{}' ({}): two nodes of one name"
                                         + " replace each other's totals at every flush, and hygiene report --redis"

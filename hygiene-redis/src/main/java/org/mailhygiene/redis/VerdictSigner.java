@@ -60,10 +60,25 @@ final class VerdictSigner {
      * @param previous the file of a secret that still verifies, during a change
      * @return the signer
      * @throws IllegalArgumentException naming the parameter, the file and the problem (unreadable, not a regular file,
-     *     readable by other users, more than one line, shorter than {@value #MIN_SECRET} characters)
+     *     readable by other users, more than one line, shorter than {@value #MIN_SECRET} characters), or, for the
+     *     previous secret, the same secret as the current one (the same file given twice, or a copy: no change of
+     *     secret is under way, and the administrator who wrote both lines meant another file; until session 53 this
+     *     passed {@code --check} silently)
      */
     static VerdictSigner read(Path current, Optional<Path> previous) {
-        return new VerdictSigner(secret("verdict-key", current), previous.map(p -> secret("verdict-key-previous", p)));
+        SecretKeySpec now = secret("verdict-key", current);
+        Optional<SecretKeySpec> before = previous.map(p -> secret("verdict-key-previous", p));
+        if (before.isPresent()
+                && MessageDigest.isEqual(now.getEncoded(), before.get().getEncoded())) {
+            throw SmallFiles.unreadable(
+                    "verdict-key-previous file",
+                    previous.get(),
+                    "holds the same secret as verdict-key (" + current + "): during a change of secret verdict-key"
+                            + " names the new secret and verdict-key-previous the old one; with no change under way,"
+                            + " remove verdict-key-previous",
+                    null);
+        }
+        return new VerdictSigner(now, before);
     }
 
     private static SecretKeySpec secret(String param, Path file) {

@@ -123,6 +123,18 @@ class NodeConfigRedisKeysTest {
                 redis + "redis-verdict-key-previous = keys/verdict.key\n",
                 "node.conf line 9: redis-verdict-key-previous: needs redis-verdict-key (the secret that signs; or"
                         + " verdict-key= in the redis URL)");
+        // the same file as both keys (or a copy of the secret) passed --check and started: no change of secret was
+        // under way, whatever the administrator meant
+        Path copy = dir.resolve("keys/copy.key");
+        java.nio.file.Files.copy(key, copy);
+        for (String same : java.util.List.of("keys/verdict.key", "keys/copy.key")) {
+            fails(
+                    redis + "redis-verdict-key = keys/verdict.key\nredis-verdict-key-previous = " + same + "\n",
+                    "node.conf line 10: redis-verdict-key-previous: cannot read verdict-key-previous file "
+                            + dir.resolve(same) + ": holds the same secret as verdict-key (" + key + "): during a"
+                            + " change of secret verdict-key names the new secret and verdict-key-previous the old"
+                            + " one; with no change under way, remove verdict-key-previous");
+        }
         fails(VALID + "redis-verdict-key = keys/verdict.key\n", "node.conf line 8: redis-verdict-key: needs redis");
         fails(
                 VALID + "redis = redis://127.0.0.1:1/2?verdict-key=/k\nredis-verdict-key = keys/verdict.key\n",

@@ -81,12 +81,19 @@ class SignedVerdictsTest {
     }
 
     private static Node node(String prefix, String keys) {
-        RedisSharedState shared =
-                RedisSharedState.open(redis.url() + "/2?prefix=" + prefix + keys, Duration.ofSeconds(10));
+        return node(prefix, keys, Clock.systemUTC());
+    }
+
+    /** A node whose store and local cache read {@code clock}. */
+    private static Node node(String prefix, String keys, Clock clock) {
+        RedisSharedState shared = store(prefix, keys, clock);
         RecordingScanner scanner = RecordingScanner.wrap(SignatureScanner.create());
         ScanPipeline p = ScanPipeline.builder()
                 .scanner(scanner)
-                .cache(VerdictCache.builder().shared(shared.verdicts()).build())
+                .cache(VerdictCache.builder()
+                        .shared(shared.verdicts())
+                        .nanoClock(org.mailhygiene.api.NanoClock.of(clock))
+                        .build())
                 .deadline(Duration.ofSeconds(60))
                 .build();
         return new Node(shared, scanner, p);
@@ -304,6 +311,71 @@ class SignedVerdictsTest {
             assertThat(skewed.verdicts().get("bayes model 7", SHA)).isEmpty();
             assertThat(skewed.refusedVerdicts()).isZero();
         }
+    }
+
+    /**
+     * A verdict read from the store went into the node's local cache for a whole verdict-cache expiry (an hour): read a
+     * minute before its signed expiry, it was believed for an hour more, about two hours after the scan. Now the
+     * local entry lasts the time the verdict had left: a minute later the node asks the store, which refuses it as
+     * expired, and scans. The same for a node without the secret, which reads the expiry unchecked.
+     */
+    @Test
+    void aSharedVerdictIsKeptLocallyNoLongerThanItsSignedExpiry() throws Exception {
+        for (String readerKeys : List.of(with(keyA), "")) {
+            String prefix = prefix();
+            java.time.Instant start = java.time.Instant.now();
+            try (Node a = node(prefix, with(keyA), Clock.fixed(start, java.time.ZoneOffset.UTC))) {
+                assertThat(a.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+            }
+            org.mailhygiene.testkit.FakeClock late =
+                    org.mailhygiene.testkit.FakeClock.at(start.plus(Duration.ofMinutes(59)));
+            try (Node b = node(prefix, readerKeys, late)) {
+                assertThat(b.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+                assertThat(b.scanner().calls()).as(readerKeys).isEmpty(); // the shared verdict, one minute left
+                late.advance(Duration.ofSeconds(30));
+                b.scan(SampleMessages.eicarAttachment());
+                assertThat(b.scanner().calls()).as(readerKeys).isEmpty(); // still within it: the local entry
+                late.advance(Duration.ofSeconds(40));
+                assertThat(b.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+                assertThat(b.scanner().calls())
+                        .as(
+                                "%s: past the signed expiry the node scans (it used its local copy for an hour more)",
+                                readerKeys)
+                        .hasSize(1);
+            }
+        }
+    }
+
+    /**
+     * A node without a secret logged every read of a {@code mhs2} value with a bad expiry at WARN: one line per message
+     * of that content, for as long as the value stayed. Now once a minute, with the count.
+     */
+    @Test
+    void anUnreadableVerdictIsLoggedOnceAMinuteNotAtEveryRead() throws Exception {
+        String prefix = prefix();
+        try (RedisSharedState writer = store(prefix, with(keyA), Clock.systemUTC())) {
+            writer.verdicts()
+                    .put("bayes model 7", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+        }
+        String key = verdictKeys(prefix).get(0);
+        String bad = VerdictSigner.TAG + "0".repeat(64) + "\nnot-a-time\nmhv1\n";
+        assertThat(redisCli("SET", key, bad)).isEqualTo("OK");
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        try (RedisSharedState reader = store(prefix, "", Clock.systemUTC())) {
+            // slf4j-simple writes each line to the System.err of the moment
+            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+            for (int i = 0; i < 5; i++) {
+                assertThat(reader.verdicts().get("bayes model 7", SHA)).isEmpty();
+            }
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(log.split("unreadable verdict at", -1))
+                .as("one warning for five reads: %s", log)
+                .hasSize(2);
+        assertThat(log).contains("bad signed expiry").contains("1 such since the last warning");
     }
 
     /**

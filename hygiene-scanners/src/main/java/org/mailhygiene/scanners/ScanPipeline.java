@@ -335,7 +335,8 @@ public final class ScanPipeline implements AutoCloseable {
                                     slot.scanner.name(),
                                     ScanFailure.Kind.SCANNER_ERROR,
                                     "shared scan ended",
-                                    Duration.ZERO));
+                                    Duration.ZERO),
+                    attempt.timeLeft());
         }
     }
 

@@ -2,6 +2,7 @@ package org.mailhygiene.scanners;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -47,7 +48,8 @@ import org.mailhygiene.internal.Timers;
  *
  * <p><b>Shared tier.</b> With {@link Builder#shared(VerdictStore)} (for example Redis, so that a cluster of relay nodes
  * scans each distinct payload once), a local miss asks the shared store before scanning: a shared verdict is used as a
- * cache hit; otherwise the node takes the content's scan lease (and looks for a verdict once more, since the previous
+ * cache hit, and kept locally for at most the time it has left in the store ({@link VerdictStore#find}), so that it is
+ * never believed past the expiry its writer gave it; otherwise the node takes the content's scan lease (and looks for a verdict once more, since the previous
  * holder may have stored one and let go in between), scans, stores the verdict in the shared store for the
  * same {@link #expireAfterWrite()} and releases the lease. A node that finds the lease taken waits (polling, at most
  * {@link Builder#leaseTime(Duration) the lease time}, and never past its message's deadline) for the holder's verdict;
@@ -109,9 +111,10 @@ public final class VerdictCache {
         this.shared = b.shared;
         this.leaseTime = b.leaseTime;
         this.renewals = b.renewals; // null: the shared one, made at its first use
+        Duration ttl = b.expireAfterWrite;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(b.maximumSize)
-                .expireAfterWrite(b.expireAfterWrite)
+                .expireAfter(Expiry.<Key, Verdict>writing((k, v) -> ttl))
                 .ticker(b.nanoClock::nanoTime)
                 .executor(Runnable::run)
                 .build();
@@ -221,11 +224,12 @@ public final class VerdictCache {
      * What the shared tier said for a local miss: a verdict to use, or the lease this node holds (null when it scans
      * without one).
      */
-    record SharedAttempt(Verdict verdict, String lease, Future<?> renewal) {
-        static final SharedAttempt SCAN_WITHOUT_LEASE = new SharedAttempt(null, null, null);
+    record SharedAttempt(Verdict verdict, Duration timeLeft, String lease, Future<?> renewal) {
+        static final SharedAttempt SCAN_WITHOUT_LEASE = new SharedAttempt(null, null, null, null);
 
-        SharedAttempt(Verdict verdict) {
-            this(verdict, null, null);
+        /** A verdict found in the shared store, kept locally for at most the time it has left there (if known). */
+        SharedAttempt(VerdictStore.Found found) {
+            this(found.verdict(), found.timeLeft().orElse(null), null, null);
         }
     }
 
@@ -283,7 +287,7 @@ public final class VerdictCache {
         String lease = owner + ":" + leases.incrementAndGet();
         try {
             while (true) {
-                Optional<Verdict> v = shared.get(key.identity(), key.sha256());
+                Optional<VerdictStore.Found> v = shared.find(key.identity(), key.sha256());
                 if (v.isPresent()) {
                     sharedHits.increment();
                     return new SharedAttempt(v.get());
@@ -291,7 +295,7 @@ public final class VerdictCache {
                 if (shared.tryLease(key.identity(), key.sha256(), lease, heldLease())) {
                     // The previous holder may have stored its verdict and released its lease between our look and
                     // our lease: look once more before scanning again.
-                    Optional<Verdict> late = shared.get(key.identity(), key.sha256());
+                    Optional<VerdictStore.Found> late = shared.find(key.identity(), key.sha256());
                     if (late.isPresent()) {
                         try {
                             shared.release(key.identity(), key.sha256(), lease);
@@ -302,7 +306,7 @@ public final class VerdictCache {
                         return new SharedAttempt(late.get());
                     }
                     sharedScans.increment();
-                    return new SharedAttempt(null, lease, keepAlive(key, lease));
+                    return new SharedAttempt(null, null, lease, keepAlive(key, lease));
                 }
                 long pause = 2;
                 while (true) {
@@ -312,7 +316,7 @@ public final class VerdictCache {
                     }
                     TimeUnit.MILLISECONDS.sleep(pause);
                     pause = Math.min(50, pause * 2);
-                    v = shared.get(key.identity(), key.sha256());
+                    v = shared.find(key.identity(), key.sha256());
                     if (v.isPresent()) {
                         sharedHits.increment();
                         return new SharedAttempt(v.get());
@@ -399,6 +403,15 @@ public final class VerdictCache {
          * calls do nothing.
          */
         void complete(ScanResult result) {
+            complete(result, null);
+        }
+
+        /**
+         * As {@link #complete(ScanResult)}, a verdict cached for at most {@code timeLeft} (when not null): the time a
+         * verdict from the shared store has left there, so that it is not believed here past the expiry its writer
+         * gave it (until session 53 it stayed a whole {@link #expireAfterWrite()} more).
+         */
+        void complete(ScanResult result, Duration timeLeft) {
             if (future.isDone()) {
                 return;
             }
@@ -409,7 +422,11 @@ public final class VerdictCache {
                     return current;
                 }
                 if (result instanceof Verdict v) {
-                    cache.put(k, v);
+                    if (timeLeft != null && timeLeft.compareTo(expireAfterWrite) < 0) {
+                        cache.policy().expireVariably().orElseThrow().put(k, v, timeLeft);
+                    } else {
+                        cache.put(k, v);
+                    }
                 }
                 return null;
             });

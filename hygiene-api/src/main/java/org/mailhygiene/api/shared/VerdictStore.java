@@ -1,6 +1,7 @@
 package org.mailhygiene.api.shared;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.Verdict;
 
@@ -27,6 +28,45 @@ public interface VerdictStore {
      * @throws SharedStateException if the store did not answer
      */
     Optional<Verdict> get(String identity, String sha256) throws SharedStateException;
+
+    /**
+     * A verdict found in the store, with how long the store still believes it.
+     *
+     * @param verdict the verdict
+     * @param timeLeft how long from the lookup the verdict stays valid in the store (the rest of the expiry it was
+     *     stored with), positive; empty when the store does not know. A cache that keeps the verdict locally keeps it
+     *     no longer than this, so that a verdict is never believed past the expiry its writer gave it.
+     */
+    record Found(Verdict verdict, Optional<Duration> timeLeft) {
+        /**
+         * Checks the parts.
+         *
+         * @throws NullPointerException if a part is null
+         * @throws IllegalArgumentException if {@code timeLeft} is zero or negative
+         */
+        public Found {
+            Objects.requireNonNull(verdict, "verdict");
+            Objects.requireNonNull(timeLeft, "timeLeft");
+            if (timeLeft.isPresent()
+                    && (timeLeft.get().isZero() || timeLeft.get().isNegative())) {
+                throw new IllegalArgumentException("timeLeft must be positive, was " + timeLeft.get());
+            }
+        }
+    }
+
+    /**
+     * Looks a verdict up, with the time it has left in the store. The verdict cache calls this, not {@link #get}, and
+     * keeps a verdict found here locally for at most that time. The default calls {@link #get} and knows no time
+     * left; a store that knows the expiry of what it holds overrides it.
+     *
+     * @param identity the scanner's cache identity (non-empty)
+     * @param sha256 the content digest, lower-case hex
+     * @return the verdict and its time left, or empty on a miss
+     * @throws SharedStateException if the store did not answer
+     */
+    default Optional<Found> find(String identity, String sha256) throws SharedStateException {
+        return get(identity, sha256).map(v -> new Found(v, Optional.empty()));
+    }
 
     /**
      * Stores a verdict for {@code ttl}.

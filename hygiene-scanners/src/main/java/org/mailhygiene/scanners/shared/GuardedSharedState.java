@@ -130,6 +130,11 @@ public final class GuardedSharedState implements SharedState {
             }
 
             @Override
+            public Optional<Found> find(String identity, String sha256) throws SharedStateException {
+                return guard(() -> v.find(identity, sha256));
+            }
+
+            @Override
             public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
                 guard(() -> {
                     v.put(identity, sha256, verdict, ttl);

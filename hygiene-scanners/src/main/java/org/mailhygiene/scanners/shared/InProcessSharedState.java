@@ -174,12 +174,18 @@ public final class InProcessSharedState implements SharedState {
     private final class Verdicts implements VerdictStore {
         @Override
         public Optional<Verdict> get(String identity, String sha256) throws SharedStateException {
+            return find(identity, sha256).map(Found::verdict);
+        }
+
+        @Override
+        public Optional<Found> find(String identity, String sha256) throws SharedStateException {
             open();
             Expiring<Verdict> e = verdicts.get(key(identity, sha256));
-            if (e == null || e.expiresAt <= now()) {
+            long now = now();
+            if (e == null || e.expiresAt <= now) {
                 return Optional.empty();
             }
-            return Optional.of(e.value);
+            return Optional.of(new Found(e.value, Optional.of(Duration.ofMillis(e.expiresAt - now))));
         }
 
         @Override
