@@ -248,11 +248,14 @@ public final class DkimVerifier {
         if (res.records().isEmpty()) {
             return fail.apply(AuthStatus.PERMERROR, "no key record at " + name);
         }
-        String why = "no valid key record at " + name;
+        // RFC 6376 3.6.2.2: a selector may hold several records; one that does not fit this signature is passed over
+        // for the next (until session 53 all but a malformed one ended the lookup), and with none left the reasons
+        // of each are the permerror's
+        java.util.Set<String> whys = new java.util.LinkedHashSet<>();
         for (DnsRecord rec : res.records()) {
             TagList.Parsed p = TagList.parse(rec.text());
             if (!p.valid()) {
-                why = "malformed key record at " + name + ": " + p.error();
+                whys.add("malformed key record at " + name + ": " + p.error());
                 continue;
             }
             TagList t = p.list().orElseThrow();
@@ -260,17 +263,18 @@ public final class DkimVerifier {
             if (v.isPresent()
                     && (!v.get().equals("DKIM1")
                             || !t.asMap().keySet().iterator().next().equals("v"))) {
-                why = "key record v= is not DKIM1 or not first";
+                whys.add("key record v= is not DKIM1 or not first");
                 continue;
             }
             Optional<String> p64 = t.get("p");
             if (p64.isEmpty()) {
-                why = "key record without p=";
+                whys.add("key record without p=");
                 continue;
             }
             String k = t.get("k").orElse("rsa").toLowerCase(Locale.ROOT);
             if (!k.equals(s.keyType())) {
-                return fail.apply(AuthStatus.PERMERROR, "key type k=" + k + " does not match a=" + s.algorithm());
+                whys.add("key type k=" + k + " does not match a=" + s.algorithm());
+                continue;
             }
             Optional<String> hashes = t.get("h");
             if (hashes.isPresent()
@@ -278,13 +282,15 @@ public final class DkimVerifier {
                                     .toLowerCase(Locale.ROOT)
                                     .split(":"))
                             .contains("sha256")) {
-                return fail.apply(AuthStatus.PERMERROR, "key record h= does not allow sha256");
+                whys.add("key record h= does not allow sha256");
+                continue;
             }
             Optional<String> service = t.get("s");
             if (service.isPresent()) {
                 List<String> svc = List.of(TagList.noWhitespace(service.get()).split(":"));
                 if (!svc.contains("*") && !svc.contains("email")) {
-                    return fail.apply(AuthStatus.PERMERROR, "key record s= excludes email");
+                    whys.add("key record s= excludes email");
+                    continue;
                 }
             }
             if (!arc) {
@@ -294,24 +300,25 @@ public final class DkimVerifier {
                     String id = s.identity();
                     String idDomain = id.substring(id.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
                     if (!idDomain.equals(s.domain())) {
-                        return fail.apply(AuthStatus.PERMERROR, "key t=s forbids subdomains in i=");
+                        whys.add("key t=s forbids subdomains in i=");
+                        continue;
                     }
                 }
             }
             String b64 = TagList.noWhitespace(p64.get());
             if (b64.isEmpty()) {
-                return fail.apply(AuthStatus.PERMERROR, "key revoked (empty p=) at " + name);
+                whys.add("key revoked (empty p=) at " + name);
+                continue;
             }
             Optional<PublicKey> key = DkimKeys.decodePublicKey(k, b64);
             if (key.isEmpty()) {
-                return fail.apply(
-                        AuthStatus.PERMERROR,
-                        "unusable " + k + " key at " + name + " (bad encoding, or RSA under " + DkimKeys.MIN_RSA_BITS
-                                + " bits)");
+                whys.add("unusable " + k + " key at " + name + " (bad encoding, or RSA under " + DkimKeys.MIN_RSA_BITS
+                        + " bits)");
+                continue;
             }
             return new KeyLookup(key, Optional.empty());
         }
-        return fail.apply(AuthStatus.PERMERROR, why);
+        return fail.apply(AuthStatus.PERMERROR, String.join("; ", whys));
     }
 
     static boolean verifySignature(String keyType, PublicKey key, byte[] data, byte[] signature) {
