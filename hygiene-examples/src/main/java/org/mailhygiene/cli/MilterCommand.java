@@ -257,6 +257,16 @@ public final class MilterCommand implements Command {
                             .println("hygiene milter: " + CheckLocations.line(config, "admin-listen")
                                     + ": admin-listen: warning: " + exposed.get());
                 }
+                // the milter protocol has no authentication either (docs/milter.md)
+                if (s.listen().isPresent()) {
+                    Optional<String> open =
+                            NodeConfig.milterExposure(listenAddress(s.listen().get()));
+                    if (open.isPresent()) {
+                        io.err()
+                                .println("hygiene milter: " + CheckLocations.line(config, "listen")
+                                        + ": listen: warning: " + open.get());
+                    }
+                }
                 io.out().println(config + ": OK");
                 return EXIT_OK;
             }
@@ -309,32 +319,12 @@ public final class MilterCommand implements Command {
         if (listen == null) {
             throw new UsageException("--listen HOST:PORT is required (or 'listen' in the configuration file)");
         }
-        InetAddress ip;
-        int port;
-        int colon = listen.lastIndexOf(':');
-        ScanSettings.requireBrackets("--listen", listen);
-        try {
-            if (colon <= 0) {
-                throw new IllegalArgumentException();
-            }
-            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-            if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-                throw new IllegalArgumentException();
-            }
-            // the other address options' reading: four numbers without leading zeros for IPv4 (127.1, 127.0.0.010)
-            ip = ScanSettings.parseIp("--listen", host);
-            port = Integer.parseInt(listen.substring(colon + 1));
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException();
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--listen expects IP:PORT, e.g. 127.0.0.1:8891, was '" + listen + "'");
-        }
+        InetSocketAddress at = listenAddress(listen);
         String node = name == null ? "milter" : name;
         return serve(
                 io,
-                ip,
-                port,
+                at.getAddress(),
+                at.getPort(),
                 listenWhere,
                 adminWhere,
                 node,
@@ -448,6 +438,9 @@ public final class MilterCommand implements Command {
                 close(admin, server, pipeline, flusher, statistics, services, scanners, spill);
                 return EXIT_ERROR;
             }
+            // no authentication: said at start, as --check says it (and as for admin-listen below)
+            NodeConfig.milterExposure(new InetSocketAddress(ip, server.address().getPort()))
+                    .ifPresent(w -> io.err().println("hygiene milter: " + listenWhere + ": warning: " + w));
             for (NodeService service : services) {
                 service.start();
             }
@@ -544,6 +537,35 @@ public final class MilterCommand implements Command {
             }
         }
         return EXIT_OK;
+    }
+
+    /**
+     * The address of {@code --listen} or the {@code listen} key: {@code IP:PORT}, an IPv6 address in brackets, the
+     * other address options' reading of IPv4 (four numbers without leading zeros).
+     *
+     * @throws UsageException if it is not {@code IP:PORT}
+     */
+    static InetSocketAddress listenAddress(String listen) throws UsageException {
+        int colon = listen.lastIndexOf(':');
+        ScanSettings.requireBrackets("--listen", listen);
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException();
+            }
+            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw new IllegalArgumentException();
+            }
+            // the other address options' reading: four numbers without leading zeros for IPv4 (127.1, 127.0.0.010)
+            InetAddress ip = ScanSettings.parseIp("--listen", host);
+            int port = Integer.parseInt(listen.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException();
+            }
+            return new InetSocketAddress(ip, port);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--listen expects IP:PORT, e.g. 127.0.0.1:8891, was '" + listen + "'");
+        }
     }
 
     /**

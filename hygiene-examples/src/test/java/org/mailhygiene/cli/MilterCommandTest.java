@@ -129,6 +129,39 @@ class MilterCommandTest {
         assertThat(r.err()).doesNotContain("warning");
     }
 
+    /**
+     * A milter listening on every interface: the milter protocol has no authentication, so anyone who reaches the port
+     * can have mail scanned and read the verdicts. Until session 53 neither {@code --check} nor the start said a word;
+     * now both warn as for admin-listen, naming the file and line (or the flag). Loopback gives no warning.
+     */
+    @Test
+    void aMilterListeningOnEveryInterfaceIsAWarning() throws Exception {
+        Path conf = dir.resolve("open.conf");
+        for (String wildcard : List.of("0.0.0.0:8891", "[::]:8891")) {
+            Files.writeString(conf, "name = m\nscanner = builtin\nlisten = " + wildcard + "\n");
+            Run r = Run.main("milter", "--config", conf.toString(), "--check");
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(r.err())
+                    .contains("hygiene milter: " + conf + " line 3: listen: warning: ")
+                    .contains(":8891: the milter protocol is served without authentication on every interface of this"
+                            + " host, public ones included, to anyone who can reach the port (bind it to loopback,"
+                            + " 127.0.0.1:8891, or the private address the MTA reaches the milter at, or firewall the"
+                            + " port)");
+        }
+        Files.writeString(conf, "name = m\nscanner = builtin\nlisten = 127.0.0.1:8891\n");
+        assertThat(Run.main("milter", "--config", conf.toString(), "--check").err())
+                .doesNotContain("warning");
+        // at start too; the start then fails on a taken admin port, after the warning, so no milter keeps running
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run r = Run.main(
+                    "milter", "--builtin", "--listen", "0.0.0.0:0", "--admin", "127.0.0.1:" + taken.getLocalPort());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains("hygiene milter: --listen: warning: 0.0.0.0:")
+                    .contains("the milter protocol is served without authentication on every interface");
+        }
+    }
+
     @Test
     void checkValidatesTheConfigurationFile() throws Exception {
         Path good = dir.resolve("milter.conf");

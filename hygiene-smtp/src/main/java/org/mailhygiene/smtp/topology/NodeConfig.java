@@ -573,6 +573,27 @@ public final class NodeConfig {
      * @throws NullPointerException if {@code address} is {@code null}
      */
     public static Optional<String> adminExposure(InetSocketAddress address) {
+        return exposure(address, "/metrics and /health are served", "a management network's address");
+    }
+
+    /**
+     * What a milter bound to {@code address} ({@code listen} or {@code --listen}) exposes: the milter protocol has no
+     * authentication, so whoever reaches the port can have mail scanned and read the verdicts (and tie up scanners).
+     * Bound to the wildcard address ({@code 0.0.0.0}, {@code [::]}), every interface of the host, a public one too;
+     * bound to a public address, that address. A loopback, private-network or link-local address gives no warning, as
+     * for {@link #adminExposure}. (A relay's own {@code listen} gives none: an SMTP relay is meant to be reached, and
+     * has its access rules.) Stateless and thread-safe.
+     *
+     * @param address the address the milter listens on
+     * @return the warning (without the key and line), or empty when the address is loopback or private
+     * @throws NullPointerException if {@code address} is {@code null}
+     */
+    public static Optional<String> milterExposure(InetSocketAddress address) {
+        return exposure(address, "the milter protocol is served", "the private address the MTA reaches the milter at");
+    }
+
+    /** The warning of {@link #adminExposure} and {@link #milterExposure}: what is served, and the address to use. */
+    private static Optional<String> exposure(InetSocketAddress address, String served, String instead) {
         InetAddress a = address.getAddress();
         String where;
         if (a == null || a.isAnyLocalAddress()) {
@@ -586,9 +607,9 @@ public final class NodeConfig {
             where = "on a public address";
         }
         return Optional.of(org.mailhygiene.internal.HostPorts.of(address)
-                + ": /metrics and /health are served without authentication " + where
+                + ": " + served + " without authentication " + where
                 + ", to anyone who can reach the port (bind it to loopback, 127.0.0.1:" + address.getPort()
-                + ", or a management network's address, or firewall the port)");
+                + ", or " + instead + ", or firewall the port)");
     }
 
     /**
