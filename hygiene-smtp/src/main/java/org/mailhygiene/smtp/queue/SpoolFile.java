@@ -159,11 +159,26 @@ final class SpoolFile {
      *     checksum does not match (damaged after it was committed)
      */
     static Contents read(Path file) throws IOException {
+        return read(file, true);
+    }
+
+    /**
+     * Reads a spool file, verifying the commit mark's checksum over the whole message or not. Without verifying, the
+     * message's bytes are not read at all (the commit mark is found at the offset the header gives, and must be there):
+     * what {@code hygiene queue list} needs, a few kilobytes per file whatever the message's size. Each update's own
+     * checksum is verified either way (updates are small).
+     *
+     * @param verify whether to read the message and compare its checksum with the commit mark's
+     * @return the latest record, or {@code null} if the file was never committed (it ends before its commit mark)
+     * @throws IOException if the file cannot be read, is not a spool file of this format, or (when verifying) has a
+     *     commit mark whose checksum does not match
+     */
+    static Contents read(Path file, boolean verify) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long length = ch.size();
             // buffers no larger than the file: recovery and `hygiene queue list` read every file of a queue of
             // thousands, mostly a few kilobytes each, and two 64 KiB buffers per file were most of their allocation
-            int buffer = DurableFiles.bufferFor(length);
+            int buffer = DurableFiles.bufferFor(verify ? length : Math.min(length, 8192));
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch), buffer);
             CRC32C crc = new CRC32C();
             byte[] magic = new byte[MAGIC.length];
@@ -191,8 +206,13 @@ final class SpoolFile {
             if (size < 0 || contentOffset + size + 8 > length) {
                 return null;
             }
+            if (!verify) {
+                // past the message: the rest (commit mark, updates) is read from there
+                ch.position(contentOffset + size);
+                in = new BufferedInputStream(Channels.newInputStream(ch), buffer);
+            }
             byte[] buf = new byte[buffer];
-            long left = size;
+            long left = verify ? size : 0;
             while (left > 0) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                 if (n < 0) {
@@ -209,7 +229,7 @@ final class SpoolFile {
             if (mb.getInt() != COMMIT) {
                 return null;
             }
-            if (mb.getInt() != (int) crc.getValue()) {
+            if (mb.getInt() != (int) crc.getValue() && verify) {
                 // The commit mark was written, so the file was complete once: damage, not a torn write.
                 throw new IOException(file + ": checksum mismatch (the file was committed and has since been damaged)");
             }
