@@ -1087,9 +1087,10 @@ public final class RedisSharedState implements SharedState {
         }
 
         /**
-         * The verdict and the time left to its expiry, for a value that carries one ({@code mhs2}, signed or read
-         * unchecked by a node without a secret), by this state's clock; a value without one (written by a node
-         * without a secret) has no time left known.
+         * The verdict and the time left to its expiry: for a value that carries one ({@code mhs2}, signed or read
+         * unchecked by a node without a secret), by this state's clock; for a value without one (written by a node
+         * without a secret), the key's own time to live ({@code PTTL}, one more round trip on such a hit), none if
+         * it has none.
          */
         @Override
         public Optional<Found> find(String identity, String sha256) throws SharedStateException {
@@ -1142,16 +1143,21 @@ public final class RedisSharedState implements SharedState {
                 return Optional.empty();
             }
             String text = read.get().verdict();
-            Optional<Duration> left =
-                    expiresAt == Long.MAX_VALUE ? Optional.empty() : Optional.of(Duration.ofMillis(-late));
+            Verdict verdict;
             try {
-                return Optional.of(new Found(VerdictCodec.decode(text), left));
+                verdict = VerdictCodec.decode(text);
             } catch (RuntimeException e) {
                 // The store answered, so this is no outage: an unreadable verdict (another version's format, a hand
                 // edit) is a miss, never a clean result, and the verdict of the scan that follows replaces it.
                 unreadable(key, e.getMessage());
                 return Optional.empty();
             }
+            if (expiresAt != Long.MAX_VALUE) {
+                return Optional.of(new Found(verdict, Optional.of(Duration.ofMillis(-late))));
+            }
+            // no expiry in the value: the key's own, so that the local cache does not keep it longer than Redis does
+            long pttl = call("PTTL", List.of(key), () -> jedis().pttl(key));
+            return Optional.of(new Found(verdict, pttl > 0 ? Optional.of(Duration.ofMillis(pttl)) : Optional.empty()));
         }
 
         @Override

@@ -347,6 +347,46 @@ class SignedVerdictsTest {
     }
 
     /**
+     * A value without an expiry of its own (stored by a node without a secret) was kept locally for the reader's whole
+     * verdict-cache expiry, however little its key had left in Redis. Now the key's time to live bounds it: a writer
+     * whose verdicts live 2 minutes, a reader whose cache keeps them an hour; 3 minutes later by the reader's clock
+     * its local entry is gone and it asks the store again (Redis, on real time, still has the key).
+     */
+    @Test
+    void aPlainSharedVerdictIsKeptLocallyNoLongerThanItsKeyLivesInRedis() throws Exception {
+        String prefix = prefix();
+        try (RedisSharedState shared = store(prefix, "", Clock.systemUTC());
+                ScanPipeline writer = ScanPipeline.builder()
+                        .scanner(RecordingScanner.wrap(SignatureScanner.create()))
+                        .cache(VerdictCache.builder()
+                                .shared(shared.verdicts())
+                                .expireAfterWrite(Duration.ofMinutes(2))
+                                .build())
+                        .deadline(Duration.ofSeconds(60))
+                        .build()) {
+            writer.scan(Message.of(SampleMessages.eicarAttachment()));
+        }
+        assertThat(redisCli("GET", verdictKeys(prefix).get(0))).doesNotStartWith(VerdictSigner.TAG);
+        org.mailhygiene.testkit.FakeClock clock = org.mailhygiene.testkit.FakeClock.start();
+        try (Node b = node(prefix, "", clock)) {
+            assertThat(b.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+            VerdictCache cache = b.pipeline().cache().orElseThrow();
+            assertThat(cache.sharedHits()).isOne();
+            clock.advance(Duration.ofMinutes(1));
+            b.scan(SampleMessages.eicarAttachment());
+            assertThat(cache.sharedHits())
+                    .as("within the key's time to live: the local entry")
+                    .isOne();
+            clock.advance(Duration.ofMinutes(2));
+            assertThat(b.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+            assertThat(cache.sharedHits())
+                    .as("past the key's time to live when it was read, the node asks the store again")
+                    .isEqualTo(2);
+            assertThat(b.scanner().calls()).isEmpty();
+        }
+    }
+
+    /**
      * A node without a secret logged every read of a {@code mhs2} value with a bad expiry at WARN: one line per message
      * of that content, for as long as the value stayed. Now once a minute, with the count.
      */
