@@ -73,8 +73,8 @@ public final class QuarantineCommand implements Command {
 
                 options:
                   --data DIR   the node's data directory (required)
-                  --json       one JSON object per message (list, show)
-                  --by NAME    who releases, for the record (default: the user name)
+                  --json       (list, show) one JSON object per message
+                  --by NAME    (release) who releases, for the record (default: the user name)
                   --learn-ham MODEL   (release) also learn each released message as ham into the Bayes model
                                file MODEL (the node's bayes:MODEL), replaced atomically; nodes pick it up
                                without a restart. A missing MODEL starts from the default model. Learned
@@ -132,12 +132,21 @@ public final class QuarantineCommand implements Command {
                     data = Path.of(args.get(i));
                 }
                 case "--by" -> {
+                    // who released is recorded; nothing else records it, so a --by elsewhere was silently dropped
+                    if (!sub.equals("release")) {
+                        throw new UsageException("--by goes with 'release' (the name recorded for who released)");
+                    }
                     if (++i >= args.size()) {
                         throw new UsageException("--by needs a value");
                     }
                     by = args.get(i);
                 }
-                case "--json" -> json = true;
+                case "--json" -> {
+                    if (!sub.equals("list") && !sub.equals("show")) {
+                        throw new UsageException("--json goes with 'list' or 'show'");
+                    }
+                    json = true;
+                }
                 case "--redis-model", "--base" -> {
                     if (++i >= args.size() || args.get(i).isEmpty()) {
                         throw new UsageException(a + " needs a value");

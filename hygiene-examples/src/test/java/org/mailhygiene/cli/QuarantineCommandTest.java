@@ -463,6 +463,50 @@ class QuarantineCommandTest {
         assertThat(usage.err()).contains("--base goes with --learn-ham URL or --learn-spam URL");
     }
 
+    /**
+     * An audit (session 53): {@code --by NAME} records who released a message, and only a release records it; given to
+     * {@code delete} (where an administrator expects the deletion recorded under that name), {@code list} or
+     * {@code show} it was taken and dropped without a word, as was {@code --json} beside {@code release} or
+     * {@code delete}, which print no JSON. Each is now a usage error naming the flag, before anything is done.
+     */
+    @Test
+    void byAndJsonGivenToASubcommandThatDoesNotUseThemAreRefusedNotDropped() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            String reply =
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+            assertThat(reply).startsWith("250").contains("held as ");
+            String id = reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+            for (List<String> args : List.of(
+                    List.of("delete", "--by", "jane", id),
+                    List.of("list", "--by", "jane"),
+                    List.of("show", "--by", "jane", id))) {
+                Run refused = Run.main(concat("quarantine", args, "--data", dir.toString()));
+                assertThat(refused.status()).as(args.toString()).isEqualTo(2);
+                assertThat(refused.err()).as(args.toString()).contains("--by goes with 'release'");
+            }
+            for (String sub : List.of("release", "delete")) {
+                Run refused = Run.main("quarantine", sub, "--json", "--data", dir.toString(), id);
+                assertThat(refused.status()).as(sub).isEqualTo(2);
+                assertThat(refused.err()).as(sub).contains("--json goes with 'list' or 'show'");
+            }
+            // nothing was deleted or released by the refused commands
+            assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                    .contains(id);
+            assertThat(Run.main("quarantine", "release", "--by", "jane", "--data", dir.toString(), id)
+                            .out())
+                    .contains(id + " released by jane");
+        }
+    }
+
+    private static String[] concat(String first, List<String> middle, String... last) {
+        List<String> all = new java.util.ArrayList<>();
+        all.add(first);
+        all.addAll(middle);
+        all.addAll(List.of(last));
+        return all.toArray(String[]::new);
+    }
+
     @Test
     void severalReleasedInOneCommandTeachTheClusterAsOneAtATimeDoes() throws Exception {
         List<String> held = new java.util.ArrayList<>();
