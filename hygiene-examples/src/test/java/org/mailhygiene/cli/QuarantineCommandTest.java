@@ -499,6 +499,25 @@ class QuarantineCommandTest {
         }
     }
 
+    /**
+     * An audit (session 53): {@code hygiene queue delete --all} (and bounce, hold, release) of a running node whose
+     * queue was empty printed {@code hygiene queue: : delete failed: null (it stays queued ...)} and exited 2: the
+     * node's answer of no line was read as one empty line. A stopped node's empty queue said "nothing to delete";
+     * now a running node's does too, exit 0.
+     */
+    @Test
+    void allOfARunningNodesEmptyQueueIsNothingToDoNotAFailure() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            for (String sub : List.of("delete", "bounce", "hold", "release")) {
+                Run all = Run.main("queue", sub, "--data", dir.toString(), "--all");
+                assertThat(all.status()).as(sub + ": " + all.err()).isZero();
+                assertThat(all.err()).as(sub).doesNotContain("failed");
+                assertThat(all.out()).as(sub).contains("nothing to " + sub);
+            }
+        }
+    }
+
     private static String[] concat(String first, List<String> middle, String... last) {
         List<String> all = new java.util.ArrayList<>();
         all.add(first);

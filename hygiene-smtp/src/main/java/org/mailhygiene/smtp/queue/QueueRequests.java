@@ -263,7 +263,10 @@ public final class QueueRequests {
         Path tmp = dir.resolve(name + DONE + ".tmp");
         Files.deleteIfExists(tmp); // left by a crash while this request was answered before
         try {
-            DurableFiles.writeForced(tmp, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+            // no line, no newline: a lone "\n" reads back as one empty line, which the command reported as a message
+            // with an empty id ("hygiene queue: : delete failed: null" for 'delete --all' of an empty queue)
+            String text = lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+            DurableFiles.writeForced(tmp, text.getBytes(StandardCharsets.UTF_8));
             DurableFiles.moveAtomic(tmp, dir.resolve(name + DONE));
         } catch (IOException | RuntimeException e) {
             DurableFiles.deleteQuietly(tmp, e);

@@ -39,6 +39,20 @@ class QueueRequestsTest {
         }
     }
 
+    /**
+     * An audit (session 53): a running node answering {@code --all} over an empty queue wrote one newline, read back
+     * as one empty line, and {@code hygiene queue delete --all} printed {@code hygiene queue: : delete failed: null}
+     * and exited 2 (a stopped node's queue said "the queue holds no message"). An answer of no line reads as none.
+     */
+    @Test
+    void anAnswerOfNoLineIsReadAsNoLine() throws Exception {
+        String name = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
+        assertThat(QueueRequests.take(spool, false, Instant.now())).hasSize(1);
+        QueueRequests.answer(spool, name, List.of());
+        assertThat(QueueRequests.awaitAnswer(spool, name, Duration.ofSeconds(5)))
+                .contains(List.of());
+    }
+
     @Test
     void aRequestNotTakenCanBeWithdrawnAndAllMeansEveryMessage() throws Exception {
         String name = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
