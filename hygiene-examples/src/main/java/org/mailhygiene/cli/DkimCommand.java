@@ -91,6 +91,15 @@ public final class DkimCommand implements Command {
         if (!selector.matches("[A-Za-z0-9]([A-Za-z0-9_-]*)(\\.[A-Za-z0-9][A-Za-z0-9_-]*)*")) {
             throw new UsageException("--selector: not a valid selector: " + selector);
         }
+        // each bad value named by its flag (DkimKeys says "unknown key type dsa" and "RSA keys need at least 1024
+        // bits", which named neither --type nor --bits)
+        if (!type.equals("rsa") && !type.equals("ed25519")) {
+            throw new UsageException("--type: unknown key type " + type + " (rsa or ed25519)");
+        }
+        if (type.equals("rsa") && bits < DkimKeys.MIN_RSA_BITS) {
+            throw new UsageException(
+                    "--bits: RSA keys need at least " + DkimKeys.MIN_RSA_BITS + " bits (RFC 8301), was " + bits);
+        }
         KeyPair kp;
         try {
             kp = DkimKeys.generate(type, bits);

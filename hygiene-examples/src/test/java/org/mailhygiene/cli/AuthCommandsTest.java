@@ -91,6 +91,43 @@ class AuthCommandsTest {
                 .isEqualTo(2);
     }
 
+    /**
+     * An audit (session 53): a bad {@code --type} or {@code --bits} was refused in the key library's words, "unknown
+     * key type dsa (rsa or ed25519)" and "RSA keys need at least 1024 bits", naming neither flag. Each now names its
+     * flag and the value given, and no key file is written.
+     */
+    @Test
+    void aBadKeyTypeOrSizeNamesItsFlag(@TempDir Path dir) {
+        Path key = dir.resolve("k.pem");
+        Run type = Run.main(
+                "dkim",
+                "keygen",
+                "--domain",
+                "example.com",
+                "--selector",
+                "s1",
+                "--key",
+                key.toString(),
+                "--type",
+                "dsa");
+        assertThat(type.status()).isEqualTo(2);
+        assertThat(type.err()).startsWith("hygiene dkim: --type: unknown key type dsa (rsa or ed25519)");
+        Run bits = Run.main(
+                "dkim",
+                "keygen",
+                "--domain",
+                "example.com",
+                "--selector",
+                "s1",
+                "--key",
+                key.toString(),
+                "--bits",
+                "512");
+        assertThat(bits.status()).isEqualTo(2);
+        assertThat(bits.err()).startsWith("hygiene dkim: --bits: RSA keys need at least 1024 bits (RFC 8301), was 512");
+        assertThat(key).doesNotExist();
+    }
+
     /** A key file in a directory that does not exist: "cannot write FILE: FILE" (the exception's message is the name). */
     @Test
     void aKeyThatCannotBeWrittenIsSaidWhyInWords() {
