@@ -67,6 +67,21 @@ class BrandSpoofTest {
         assertThat(from("Parcel fedex <parcelfedex@salebooking.test>")).isPresent();
     }
 
+    /**
+     * An audit (session 53): an address with a letter outside ASCII (an internationalised domain as U-labels, an
+     * SMTPUTF8 local part) was no address to the tokenizer, so "PayPal" over {@code service@secure-lógin.test} was
+     * never checked and a ham-worded message under it was clean, where {@code secure-login.test} was a spoof.
+     */
+    @Test
+    void anAddressWithLettersOutsideAsciiIsCheckedToo() {
+        assertThat(from("PayPal <service@secure-l\u00f3gin.test>"))
+                .hasValueSatisfying(d -> assertThat(d).contains("paypal").contains("secure-l\u00f3gin.test"));
+        assertThat(from("PayPal <s\u00e9rvice@secure-l\u00f3gin.test>")).isPresent();
+        assertThat(from("Amazon.co.jp <\u30b5\u30dd\u30fc\u30c8@\u4f8b\u3048.\u30c6\u30b9\u30c8>"))
+                .isPresent();
+        assertThat(from("PayPal <s\u00e9rvice@paypal.com>")).isEmpty();
+    }
+
     @Test
     void theBrandsOwnMailIsNot() {
         assertThat(from("Costco Wholesale <costco@digital.costco.com>")).isEmpty();

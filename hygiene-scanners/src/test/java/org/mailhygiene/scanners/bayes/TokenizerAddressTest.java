@@ -17,10 +17,15 @@ import org.mailhygiene.api.MessageContent;
 /** {@link Tokenizer.Address}: finds what the regular expression it replaces finds, in one pass. */
 class TokenizerAddressTest {
     /** The specification: the expression the tokenizer used until version 7. */
-    private static final Pattern SPEC = Pattern.compile("([A-Za-z0-9._%+'-]+)@([A-Za-z0-9.-]+\\.[A-Za-z]{2,})");
+    private static final Pattern SPEC = Pattern.compile("((?:[A-Za-z0-9._%+'-]|[\\p{L}\\p{Nd}&&[^\\x00-\\x7F]])+)@"
+            + "((?:[A-Za-z0-9.-]|[\\p{L}\\p{Nd}&&[^\\x00-\\x7F]])+\\.(?:[A-Za-z]|[\\p{L}&&[^\\x00-\\x7F]]){2,})");
 
-    /** Characters that make the interesting cases: every class boundary of the expression. */
-    private static final String ALPHABET = "ab.@-_'%+1 <>Z\"";
+    /**
+     * Characters that make the interesting cases: every class boundary of the expression (since tokenizer 20 letters
+     * and digits outside ASCII too: {@code é}, {@code 公}, the Arabic-Indic digit three, and {@code ·}, which is
+     * neither).
+     */
+    private static final String ALPHABET = "ab.@-_'%+1 <>Z\"\u00e9\u516c\u0663\u00b7";
 
     private static List<String> bySpec(String v, int from) {
         List<String> out = new ArrayList<>();
@@ -64,6 +69,11 @@ class TokenizerAddressTest {
         assertThat(byFinder("@x.org a@.org a@b.c", 0)).isEmpty();
         assertThat(byFinder("jo@corp.example", 3)).isEmpty();
         assertThat(byFinder("jo@corp.example", 1)).containsExactly("1:o@corp.example");
+        // SMTPUTF8 addresses (session 53: until tokenizer 20 a letter outside ASCII ended the address)
+        assertThat(byFinder("J\u00f6rg <j\u00f6rg@m\u00fcller-technik.de>", 0))
+                .containsExactly("6:j\u00f6rg@m\u00fcller-technik.de");
+        assertThat(byFinder("\u5f20\u4f1f@\u4f8b\u5b50.\u516c\u53f8", 0))
+                .containsExactly("0:\u5f20\u4f1f@\u4f8b\u5b50.\u516c\u53f8");
     }
 
     @Test
