@@ -398,13 +398,14 @@ public final class ScanCommand implements Command {
                 throw new UsageException("option values must not contain line breaks");
             }
         }
-        if ((values.containsKey("--redis") || values.containsKey("--redis-model"))
+        // --redis-model alone is named first: "--redis goes with --bayes" named a flag that was not given
+        if (values.containsKey("--redis-model") && !values.containsKey("--redis")) {
+            throw new UsageException("--redis-model goes with --redis");
+        }
+        if (values.containsKey("--redis")
                 && scanners.stream().noneMatch(c -> c.option() instanceof BayesScannerOption)) {
             throw new UsageException("--redis goes with --bayes (the classifier's model, e.g. --bayes default --redis"
                     + " redis://10.0.0.5:6379/0)");
-        }
-        if (values.containsKey("--redis-model") && !values.containsKey("--redis")) {
-            throw new UsageException("--redis-model goes with --redis");
         }
         String redisModel = values.getOrDefault("--redis-model", SharedModelSync.DEFAULT_MODEL_NAME);
         if (redisModel.isBlank()) {

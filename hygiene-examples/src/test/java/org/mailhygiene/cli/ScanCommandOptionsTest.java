@@ -74,6 +74,18 @@ class ScanCommandOptionsTest {
         return Files.write(dir.resolve("m.eml"), SampleMessages.clean());
     }
 
+    /**
+     * An audit (session 53): {@code --redis-model NAME} without {@code --redis} beside {@code --builtin} was refused
+     * as "--redis goes with --bayes", naming a flag the user had not given; the missing {@code --redis} is named now.
+     */
+    @Test
+    void redisModelWithoutRedisNamesTheMissingRedis() throws IOException {
+        Path f = cleanFile();
+        Run r = Run.main("scan", "--builtin", "--redis-model", "x", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--redis-model goes with --redis").doesNotContain("--redis goes with --bayes");
+    }
+
     @Test
     void scannerFailureIsAnErrorLineAndExitTwo() throws IOException {
         ScriptedScanner s = ScriptedScanner.builder().name("clamd").build();
