@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 
 /**
  * When to try a temporarily failed recipient again.
@@ -75,7 +76,9 @@ public interface RetrySchedule {
         Checks.requirePositive(min, "min");
         Objects.requireNonNull(max, "max");
         if (max.compareTo(min) < 0) {
-            throw new IllegalArgumentException("max " + max + " is below min " + min);
+            // in the node file's notation ("max 5m is below min 1h"), not ISO-8601's PT5M
+            throw new IllegalArgumentException(
+                    "max " + Durations.format(max) + " is below min " + Durations.format(min));
         }
         return (queuedAt, now) -> {
             Duration age = Duration.between(queuedAt, now);

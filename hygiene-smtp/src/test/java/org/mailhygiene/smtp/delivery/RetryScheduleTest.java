@@ -53,8 +53,10 @@ class RetryScheduleTest {
             Duration gap = Duration.between(now, s.next(BIRTH, now));
             assertThat(gap).isBetween(Duration.ofSeconds(300), Duration.ofSeconds(4000));
         });
-        assertThatThrownBy(() -> RetrySchedule.exponential(Duration.ofSeconds(10), Duration.ofSeconds(5)))
-                .isInstanceOf(IllegalArgumentException.class);
+        // said in the node file's notation (session 53: "max PT5M is below min PT1H" for exponential:1h,5m)
+        assertThatThrownBy(() -> RetrySchedule.exponential(Duration.ofHours(1), Duration.ofMinutes(5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("max 5m is below min 1h");
         assertThatThrownBy(() -> RetrySchedule.qmail(0)).isInstanceOf(IllegalArgumentException.class);
     }
 }
