@@ -126,10 +126,25 @@ public final class CompressionTools {
      * @param options 7z's switches, e.g. {@code -m0=Deflate}, {@code -mx9}, {@code -pSECRET}
      */
     public static byte[] sevenZip(Map<String, byte[]> entries, String... options) {
+        return sevenZipAdding(null, entries, options);
+    }
+
+    /**
+     * A 7z archive to which the real {@code 7z} tool added these files: its folders kept, a new one for them (so
+     * one archive can hold an encrypted folder and an unencrypted one).
+     *
+     * @param archive the archive added to, or {@code null} for a new one
+     * @param entries the files by name, as {@link #sevenZip}'s
+     * @param options 7z's switches for the files added
+     */
+    public static byte[] sevenZipAdding(byte[] archive, Map<String, byte[]> entries, String... options) {
         String tool = RealBinaries.require("7z", "p7zip-full").toString();
         java.nio.file.Path dir = null;
         try {
             dir = java.nio.file.Files.createTempDirectory("h7z-");
+            if (archive != null) {
+                java.nio.file.Files.write(dir.resolve("out.7z"), archive);
+            }
             List<String> cmd = new ArrayList<>(List.of(tool, "a", "-bd", "-y", "-bso0", "-bsp0"));
             cmd.addAll(List.of(options));
             cmd.add("--");

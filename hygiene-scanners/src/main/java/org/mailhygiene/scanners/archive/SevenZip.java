@@ -35,8 +35,9 @@ import org.tukaani.xz.X86Options;
  * <p>Coders read: Copy, LZMA, LZMA2 (through XZ for Java, each decoder's memory taken from the scan's {@link
  * Compressed.Allowance}), Deflate (the JDK's {@link Inflater}), BZip2 ({@link Bzip2Stream}), Delta and the branch
  * filters XZ for Java has (x86, PowerPC, IA-64, ARM, ARM-Thumb, SPARC, ARM64, RISC-V) in chains of one-input coders.
- * A coder it does not read (PPMd, BCJ2, Deflate64, ...) is {@link Compressed.Unreadable}, AES (an encrypted archive,
- * or with {@code -mhe=on} its header too) {@link Encrypted}: neither is ever clean.
+ * A coder it does not read (PPMd, BCJ2, Deflate64, ...) is {@link Compressed.Unreadable}. A folder encrypted with AES
+ * ({@code -p}) is not decoded: its files are given as {@link Entry#encrypted} without their data, and the files of the
+ * archive's other folders are read; a header encrypted too ({@code -mhe=on}, nothing readable) is {@link Encrypted}.
  *
  * <p>Bounded before anything is allocated: a header of more than {@value #MAX_HEADER} bytes (packed or not), more files
  * or substreams than the caller allows, more than {@value #MAX_CODERS} coders in a folder, counts beyond what the
@@ -55,7 +56,7 @@ public final class SevenZip implements Closeable {
     /** The most coders a folder may have (7-Zip writes up to 4). */
     public static final int MAX_CODERS = 32;
 
-    /** An archive whose content or names are encrypted (AES): never clean. */
+    /** An archive whose header, its names too, is encrypted (AES, {@code -mhe=on}): nothing of it can be read. */
     public static final class Encrypted extends Compressed.Unreadable {
         private static final long serialVersionUID = 1L;
 
@@ -64,8 +65,16 @@ public final class SevenZip implements Closeable {
         }
     }
 
-    /** One file (or directory) of the archive, in the header's order. */
-    public record Entry(String name, boolean directory, boolean hasData, long size) {}
+    /**
+     * One file (or directory) of the archive, in the header's order.
+     *
+     * @param name its name as the header has it (any characters, {@code /} and {@code ..} included)
+     * @param directory whether it is a directory
+     * @param hasData whether it has bytes in a folder (not an empty file or a directory)
+     * @param size its size as the header declares it
+     * @param encrypted whether its folder is encrypted (AES): its data is not decoded, the visitor gets none
+     */
+    public record Entry(String name, boolean directory, boolean hasData, long size, boolean encrypted) {}
 
     private record Coder(byte[] id, int ins, int outs, byte[] properties) {}
 
@@ -78,6 +87,16 @@ public final class SevenZip implements Closeable {
         long crc = -1;
         int firstPack;
         int substreams = 1;
+
+        /** Whether one of its coders is AES: its data cannot be decoded without the password. */
+        boolean encrypted() {
+            for (Coder c : coders) {
+                if (AES.equals(HexFormat.of().formatHex(c.id()))) {
+                    return true;
+                }
+            }
+            return false;
+        }
 
         int mainOut() throws ZipException {
             for (int o = 0; o < unpackSizes.length; o++) {
@@ -163,7 +182,8 @@ public final class SevenZip implements Closeable {
     }
 
     /**
-     * The bytes its folders declare they decode to in all: what reading every file costs, known before any is read.
+     * The bytes its folders declare they decode to in all, an encrypted folder's left out (it is not decoded): what
+     * reading every file costs, known before any is read.
      *
      * @return the sum, saturating at {@link Long#MAX_VALUE}
      * @throws ZipException if a folder's outputs are all bound (none is its result)
@@ -171,7 +191,9 @@ public final class SevenZip implements Closeable {
     public long unpackedBytes() throws ZipException {
         long sum = 0;
         for (Folder f : folders) {
-            sum = saturatedAdd(sum, f.size());
+            if (!f.encrypted()) {
+                sum = saturatedAdd(sum, f.size());
+            }
         }
         return sum;
     }
@@ -183,7 +205,8 @@ public final class SevenZip implements Closeable {
          * One entry and its data.
          *
          * @param entry the entry
-         * @param data its bytes (none for a directory or an empty file); reading past them checks their CRC, which a
+         * @param data its bytes (none for a directory, an empty file or a file of an encrypted folder); reading past them
+         *     checks their CRC, which a
          *     {@link ZipException} reports when it fails. What is left unread is read by the archive before the next
          *     entry.
          * @return whether to go on with the next entry
@@ -193,10 +216,10 @@ public final class SevenZip implements Closeable {
     }
 
     /**
-     * Reads the entries in order, each folder decoded once from its start (a solid folder's files one after the other).
+     * Reads the entries in order, each folder decoded once from its start (a solid folder's files one after the other);
+     * an encrypted folder is not decoded, its files given without data ({@link Entry#encrypted}).
      *
      * @param visitor given each entry
-     * @throws Encrypted if a folder is encrypted
      * @throws Compressed.Unreadable if a folder's coder is not read here, or its dictionary is beyond the memory allowed
      * @throws ZipException if the data is broken (a CRC fails, a stream is cut short)
      * @throws IOException as the visitor throws, or reading fails
@@ -219,10 +242,14 @@ public final class SevenZip implements Closeable {
                     }
                     closeOpen();
                     leftInFolder = folders[folder].substreams;
-                    folderData = leftInFolder == 0 ? null : folderStream(folder);
+                    folderData = leftInFolder == 0 || folders[folder].encrypted() ? null : folderStream(folder);
                 }
-                checked = new Checked(folderData, subSizes[sub], subCrcs[sub], e.name());
-                data = checked;
+                if (folderData == null) {
+                    data = InputStream.nullInputStream(); // an encrypted folder's file
+                } else {
+                    checked = new Checked(folderData, subSizes[sub], subCrcs[sub], e.name());
+                    data = checked;
+                }
                 sub++;
                 leftInFolder--;
             }
@@ -626,14 +653,22 @@ public final class SevenZip implements Closeable {
         if (withData != subSizes.length) {
             throw new ZipException("7z archive of " + withData + " files with data in " + subSizes.length + " streams");
         }
+        boolean[] locked = new boolean[subSizes.length]; // each substream's folder is encrypted
+        for (int f = 0, s = 0; f < folders.length; f++) {
+            boolean encrypted = folders[f].encrypted();
+            for (int i = 0; i < folders[f].substreams; i++) {
+                locked[s++] = encrypted;
+            }
+        }
         for (int i = 0, s = 0, e = 0; i < files; i++) {
             String name = names[i] == null ? "" : names[i];
             if (emptyStream[i]) {
                 boolean isFile = emptyFile != null && emptyFile[e] || anti != null && anti[e];
                 e++;
-                entries.add(new Entry(name, !isFile, false, 0));
+                entries.add(new Entry(name, !isFile, false, 0, false));
             } else {
-                entries.add(new Entry(name, directory[i], true, subSizes[s++]));
+                entries.add(new Entry(name, directory[i], true, subSizes[s], locked[s]));
+                s++;
             }
         }
     }
@@ -700,11 +735,11 @@ public final class SevenZip implements Closeable {
         return new Bounded(coder(coder, input, size), size, "7z coder output");
     }
 
-    private static final Map<String, String> UNREAD = Map.of(
-            "030401", "PPMd",
-            "0303011b", "BCJ2",
-            "040109", "Deflate64",
-            "06f10701", "AES");
+    /** AES-256 with SHA-256 keys, 7-Zip's one cipher. */
+    private static final String AES = "06f10701";
+
+    private static final Map<String, String> UNREAD =
+            Map.of("030401", "PPMd", "0303011b", "BCJ2", "040109", "Deflate64", AES, "AES");
 
     private InputStream coder(Coder coder, InputStream in, long size) throws IOException {
         String id = HexFormat.of().formatHex(coder.id());
@@ -755,8 +790,8 @@ public final class SevenZip implements Closeable {
                 return branch(in, p, new ARM64Options(), (o, at) -> o.setStartOffset(at));
             case "0b":
                 return branch(in, p, new RISCVOptions(), (o, at) -> o.setStartOffset(at));
-            case "06f10701":
-                throw new Encrypted("a 7z archive encrypted with AES");
+            case AES:
+                throw new Encrypted("a 7z archive whose header is encrypted with AES");
             default:
                 throw new Compressed.Unreadable("its 7z coder " + name(coder.id()) + " is not read here");
         }

@@ -202,9 +202,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * declared as the type of what it holds is no TYPE_MISMATCH; 27 since a version 4 compound file whose stream
      * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error); 28 since the workbooks and
      * presentations in a presentation's storages are read for macros; 29 since a ZIP64 zip's directory is read and
-     * compared with its entries as any zip's; 30 since 7z archives are opened.
+     * compared with its entries as any zip's; 30 since 7z archives are opened; 31 since a 7z archive's
+     * unencrypted folders are inspected next to its encrypted ones (an encrypted one ended the archive's inspection).
      */
-    static final int VERSION = 30;
+    static final int VERSION = 31;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

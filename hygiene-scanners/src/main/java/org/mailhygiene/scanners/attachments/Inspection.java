@@ -763,7 +763,8 @@ final class Inspection {
      * are kept first in a {@link Spool} (in heap up to {@value Spool#HEAP} bytes, beyond that in a temporary file), as
      * its header is at its end. Directories and empty files count as entries; the bytes its folders declare count
      * against the expanded-size and ratio limits before any is decoded (ARCHIVE_LIMIT), and again as they are read.
-     * An encrypted archive (AES; with {@code -mhe=on} its names too) is ENCRYPTED_ARCHIVE; a coder not read here (PPMd,
+     * Encrypted files (AES) are ENCRYPTED_ARCHIVE, said once, the files of the archive's other folders inspected; an
+     * archive whose header is encrypted too ({@code -mhe=on}) is ENCRYPTED_ARCHIVE as a whole; a coder not read here (PPMd,
      * BCJ2, Deflate64), a header beyond {@value SevenZip#MAX_HEADER} bytes or more files than the entry limit allows is
      * ARCHIVE_LIMIT; a broken archive (a CRC that fails, cut short, a header the format does not allow) ARCHIVE_BROKEN.
      */
@@ -778,20 +779,25 @@ final class Inspection {
             try (SevenZip z = SevenZip.open(
                     spool, Math.max(0, policy.maxArchiveEntries() - budget.entries), budget.decoderMemory)) {
                 expand(z.unpackedBytes(), compressed, budget);
+                boolean[] encryptedMet = {false};
                 z.read((e, data) -> {
                     budget.entries++;
                     if (budget.entries > policy.maxArchiveEntries()) {
                         throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
                     }
-                    if (e.directory()) {
-                        return true; // as a tar's: nothing to extract
+                    if (e.encrypted() && !encryptedMet[0]) {
+                        encryptedMet[0] = true; // said once; the files of its other folders are inspected
+                        encrypted(location, "7z archive holds encrypted files", "they were not inspected");
+                    }
+                    if (e.directory() || e.encrypted()) {
+                        return true; // a directory, as a tar's, or an encrypted file: nothing to extract
                     }
                     return zipEntry(location, e.name(), new Expanding(data, compressed, budget), depth, budget);
                 });
             } catch (LimitReached e) {
                 throw e;
             } catch (SevenZip.Encrypted e) {
-                encrypted(location, "7z archive is encrypted", "its files were not inspected");
+                encrypted(location, "7z archive whose header is encrypted", "nothing of it was inspected");
             } catch (Compressed.Unreadable e) {
                 throw new LimitReached(e.getMessage()); // each names the 7z archive, or its LZMA dictionary
             } catch (IOException | RuntimeException e) {

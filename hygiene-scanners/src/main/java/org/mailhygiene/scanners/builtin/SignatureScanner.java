@@ -77,8 +77,9 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * decoders open at once in a message's archives) or whose options XZ for Java does not read ({@link
  * ScanFailure.Kind#UNSCANNABLE}). A 7z archive is kept whole (in heap up to 4 MiB, beyond that in a temporary file)
  * to read its header at its end; one whose folders declare more bytes than the archives' budget has left is {@link
- * ScanFailure.Kind#TOO_LARGE} before it is decoded, and a broken or encrypted one, or one with a coder not read here
- * (PPMd, BCJ2, Deflate64), {@link ScanFailure.Kind#UNSCANNABLE}. Broken MIME structure is scanned as far as it can be parsed.
+ * ScanFailure.Kind#TOO_LARGE} before it is decoded, and a broken one, or one with a coder not read here (PPMd, BCJ2,
+ * Deflate64), {@link ScanFailure.Kind#UNSCANNABLE}; its AES-encrypted folders are passed over as encrypted zip entries
+ * are (their files, or with the header encrypted too all of it; the attachment policy reports them). Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
@@ -98,9 +99,10 @@ public final class SignatureScanner implements Scanner {
      * zip's directory names where none read from its start began are read too; 12 since such an entry before the
      * zip's last bytes kept is {@code UNSCANNABLE} (was passed over); 13 since so is a zip with an encrypted entry
      * whose directory cannot be read (ZIP64); 14 since a ZIP64 directory is read (its end record and its entries'
-     * extra fields, {@link ZipDirectory#read}); 15 since 7z archives are opened ({@link SevenZip}).
+     * extra fields, {@link ZipDirectory#read}); 15 since 7z archives are opened ({@link SevenZip}); 16 since a 7z archive's
+     * AES-encrypted folders are passed over (were {@code UNSCANNABLE}), its other folders' files searched.
      */
-    public static final String VERSION = "15";
+    public static final String VERSION = "16";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -467,9 +469,11 @@ public final class SignatureScanner implements Scanner {
      * A 7z archive's files ({@link SevenZip}), its bytes kept first in a {@link Spool} (in heap up to {@value
      * Spool#HEAP} bytes, beyond that in a temporary file), as its header is at its end. The bytes its folders declare
      * beyond what the archives' budget has left are {@code TOO_LARGE} before anything is decoded (1 GB of zeros in a
-     * 7z of 146 KB); a broken one (a CRC that fails, cut short), as one whose coder is not read here (PPMd, BCJ2) or
-     * that is encrypted (AES, its names too with {@code -mhe=on}), is {@code UNSCANNABLE}: unlike a zip read from its
-     * start, nothing of it can be searched before its damage is known.
+     * 7z of 146 KB); a broken one (a CRC that fails, cut short), as one whose coder is not read here (PPMd, BCJ2), is
+     * {@code UNSCANNABLE}: unlike a zip read from its start, nothing of it can be searched before its damage is known.
+     * An encrypted folder's files (AES, {@code -p}) are passed over as an encrypted zip entry is (the attachment policy
+     * reports them), the other folders' files searched; so is an archive whose header is encrypted too ({@code
+     * -mhe=on}).
      *
      * @return the path to the entry holding EICAR, or {@code null}
      */
@@ -486,7 +490,7 @@ public final class SignatureScanner implements Scanner {
                 }
                 String[] hit = {null};
                 z.read((e, data) -> {
-                    if (!e.hasData()) {
+                    if (!e.hasData() || e.encrypted()) { // an encrypted file passed over, as a zip's
                         if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
                             throw new ArchiveLimit(
                                     ScanFailure.Kind.UNSCANNABLE,
@@ -498,6 +502,8 @@ public final class SignatureScanner implements Scanner {
                     return hit[0] == null;
                 });
                 return hit[0];
+            } catch (SevenZip.Encrypted e) {
+                return null; // its header encrypted too: nothing to search, passed over as an encrypted zip entry
             } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {

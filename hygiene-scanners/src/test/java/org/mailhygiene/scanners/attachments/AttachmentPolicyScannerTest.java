@@ -1482,6 +1482,31 @@ class AttachmentPolicyScannerTest {
         assertThat(rules(big)).containsExactly("ARCHIVE_LIMIT");
     }
 
+    /**
+     * AES-encrypted 7z files are ENCRYPTED_ARCHIVE, not decoded: what an encrypted folder declares does not count
+     * against the expansion limit (20 MiB of zeros under a password was ARCHIVE_LIMIT), and the files of the archive's
+     * unencrypted folders are inspected.
+     */
+    @Test
+    void encrypted7zFoldersAreReportedAndTheOthersInspected() throws Exception {
+        byte[] zeros = CompressionTools.sevenZip(
+                CompressionTools.entries("zeros.bin", new byte[20 * 1024 * 1024]), "-psecret", "-mx9");
+        Verdict locked = scan(Samples.attachment("big.7z", "application/x-7z-compressed", zeros));
+        assertThat(rules(locked)).containsExactly("ENCRYPTED_ARCHIVE");
+        assertThat(locked.rules().get(0).description()).contains("7z archive holds encrypted files");
+        byte[] mixed = CompressionTools.sevenZipAdding(
+                zeros, CompressionTools.entries("run.exe", "MZ program".getBytes(StandardCharsets.US_ASCII)));
+        Verdict both = scan(Samples.attachment("mixed.7z", "application/x-7z-compressed", mixed));
+        assertThat(rules(both)).containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT");
+        byte[] hidden = CompressionTools.sevenZip(
+                CompressionTools.entries("run.exe", "MZ program".getBytes(StandardCharsets.US_ASCII)),
+                "-psecret",
+                "-mhe=on");
+        Verdict whole = scan(Samples.attachment("hidden.7z", "application/x-7z-compressed", hidden));
+        assertThat(rules(whole)).containsExactly("ENCRYPTED_ARCHIVE");
+        assertThat(whole.rules().get(0).description()).contains("7z archive whose header is encrypted");
+    }
+
     /** A ustar archive of the given files, name then content, as tar writes one (no compression). */
     static byte[] tar(Object... files) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
