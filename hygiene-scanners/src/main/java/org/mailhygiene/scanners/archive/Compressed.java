@@ -38,9 +38,11 @@ public final class Compressed {
     private Compressed() {}
 
     /**
-     * The memory LZMA decoders of one scan may use together, bytes: each decoder opened takes up to {@link #MAX_MEMORY}
-     * of what is left and gives it back when it is closed, so that archives nested in archives cannot hold many
-     * dictionaries at once. Not thread-safe: one per scan.
+     * The memory LZMA decoders of one scan may use together, bytes: each decoder opened takes what its dictionary needs
+     * (as XZ for Java counts it; an xz stream, whose blocks may each choose another dictionary, all it may: up to {@link
+     * #MAX_MEMORY}) of what is left and gives it back when it is closed, so that archives nested in archives cannot
+     * hold many large dictionaries at once while small ones nest as deep as the archives' depth allows. Not
+     * thread-safe: one per scan.
      */
     public static final class Allowance {
         private long left;
@@ -64,14 +66,43 @@ public final class Compressed {
             return left;
         }
 
-        long take() {
-            long taken = Math.min(left, MAX_MEMORY);
-            left -= taken;
-            return taken;
+        /** What one decoder may take: {@link #MAX_MEMORY}, or what is left when less. */
+        long most() {
+            return Math.min(left, MAX_MEMORY);
+        }
+    }
+
+    /** What one decoder holds of an allowance, taken once its need is known and given back when it is closed. */
+    private static final class Hold {
+        private final Allowance memory;
+        /** Bytes taken. */
+        long taken;
+
+        Hold(Allowance memory) {
+            this.memory = memory;
         }
 
-        void give(long bytes) {
-            left += bytes;
+        /** Takes what a decoder needs, refused (taking nothing) beyond what one decoder may take. */
+        void take(long needed) throws MemoryLimit {
+            long most = memory.most();
+            if (needed > most) {
+                throw new MemoryLimit(needed, most);
+            }
+            memory.left -= needed;
+            taken += needed;
+        }
+
+        /** Takes all a decoder may: for an xz stream, whose blocks' dictionaries are known as each starts. */
+        long takeMost() {
+            long most = memory.most();
+            memory.left -= most;
+            taken += most;
+            return most;
+        }
+
+        void giveBack() {
+            memory.left += taken;
+            taken = 0;
         }
     }
 
@@ -96,7 +127,8 @@ public final class Compressed {
         private static final long serialVersionUID = 1L;
 
         MemoryLimit(long needed, long limit) {
-            super("its LZMA dictionary needs " + (needed >> 20) + " MiB of memory, more than the " + (limit >> 20)
+            super("its LZMA dictionary needs " + ((needed + (1 << 20) - 1) >> 20) + " MiB of memory, more than the "
+                    + (limit >> 20)
                     + " MiB allowed"
                     + (limit < MAX_MEMORY
                             ? " (what is left while other LZMA decoders of the same archives are open; "
@@ -135,8 +167,8 @@ public final class Compressed {
      *
      * @param kind {@link ArchiveKind#BZIP2}, {@link ArchiveKind#XZ} or {@link ArchiveKind#LZMA}
      * @param in the file's bytes, from its start; not closed by the stream returned
-     * @param memory what the LZMA decoders of the scan may still use; an xz or LZMA decoder takes up to {@link
-     *     #MAX_MEMORY} of it until closed
+     * @param memory what the LZMA decoders of the scan may still use; an xz decoder takes up to {@link #MAX_MEMORY}
+     *     of it until closed, an LZMA one ({@code .lzma}) what its dictionary needs
      * @return the decoded content; its reads throw {@link MemoryLimit} for a dictionary beyond the limit (xz can change
      *     it at each block), a {@link ZipException} or XZ for Java's {@code CorruptedInputException} (an {@link
      *     IOException}) for corrupt data
@@ -152,9 +184,9 @@ public final class Compressed {
         if (kind != ArchiveKind.XZ && kind != ArchiveKind.LZMA) {
             throw new IllegalArgumentException(kind + " is not a compressed file opened here");
         }
-        return decoder(memory, limit -> {
+        return decoder(memory, hold -> {
             if (kind == ArchiveKind.XZ) {
-                return new XZInputStream(kept, (int) (limit >> 10));
+                return new XZInputStream(kept, (int) (hold.takeMost() >> 10));
             }
             // properties (1 byte), dictionary size (4), uncompressed size (8, all ones when unknown): the dictionary
             // is checked here, as XZ for Java refuses one of 2 GiB or more as unsupported rather than too large
@@ -164,7 +196,7 @@ public final class Compressed {
             }
             long dict = ArchiveBytes.le32(h, 1) & 0xffffffffL;
             long size = (ArchiveBytes.le32(h, 5) & 0xffffffffL) | (long) ArchiveBytes.le32(h, 9) << 32;
-            checkDictionary(dict, h[0], limit);
+            checkDictionary(dict, h[0], hold);
             return new LZMAInputStream(kept, size, h[0], (int) dict);
         });
     }
@@ -203,9 +235,9 @@ public final class Compressed {
         if (method != ZIP_LZMA && method != ZIP_XZ) {
             throw new IllegalArgumentException("zip method " + method + " is not opened here");
         }
-        return decoder(memory, limit -> {
+        return decoder(memory, hold -> {
             if (method == ZIP_XZ) {
-                return new SingleXZInputStream(new Kept(in), (int) (limit >> 10));
+                return new SingleXZInputStream(new Kept(in), (int) (hold.takeMost() >> 10));
             }
             // version (2 bytes), the properties' size (2), the properties: lc/lp/pb and the dictionary size
             byte[] h = in.readNBytes(9);
@@ -213,7 +245,7 @@ public final class Compressed {
                 throw new ZipException("LZMA entry without zip's LZMA header of 5 properties");
             }
             long dict = ArchiveBytes.le32(h, 5) & 0xffffffffL;
-            checkDictionary(dict, h[4], limit);
+            checkDictionary(dict, h[4], hold);
             return new LZMAInputStream(new Kept(in), endMarker ? -1 : size, h[4], (int) dict);
         });
     }
@@ -233,8 +265,8 @@ public final class Compressed {
      */
     static InputStream lzma(InputStream in, long size, byte properties, long dict, Allowance memory)
             throws IOException {
-        return decoder(memory, limit -> {
-            checkDictionary(dict, properties, limit);
+        return decoder(memory, hold -> {
+            checkDictionary(dict, properties, hold);
             return new LZMAInputStream(new Kept(in), size, properties, (int) dict);
         });
     }
@@ -250,43 +282,38 @@ public final class Compressed {
      * @throws IOException if the data cannot be started
      */
     static InputStream lzma2(InputStream in, long dict, Allowance memory) throws IOException {
-        return decoder(memory, limit -> {
-            long needed = dict > Integer.MAX_VALUE ? dict : LZMA2InputStream.getMemoryUsage((int) dict) * 1024L;
-            if (needed > limit) {
-                throw new MemoryLimit(needed, limit);
-            }
+        return decoder(memory, hold -> {
+            hold.take(dict > Integer.MAX_VALUE ? dict : LZMA2InputStream.getMemoryUsage((int) dict) * 1024L);
             return new LZMA2InputStream(new Kept(in), (int) dict);
         });
     }
 
-    /** Makes an LZMA decoder that may use up to the memory it is given. */
+    /** Makes an LZMA decoder, taking the memory it needs from its hold first. */
     private interface Decoder {
-        InputStream make(long limit) throws IOException;
+        InputStream make(Hold hold) throws IOException;
     }
 
     /**
-     * An LZMA decoder holding up to {@link #MAX_MEMORY} of the allowance until closed; what it is given back when the
-     * decoder cannot be made, XZ for Java's exceptions read as {@link Unreadable} where they say so.
+     * An LZMA decoder holding what it took of the allowance until closed; what it took is given back when the decoder
+     * cannot be made, XZ for Java's exceptions read as {@link Unreadable} where they say so.
      */
     private static InputStream decoder(Allowance memory, Decoder decoder) throws IOException {
-        long limit = memory.take();
+        Hold hold = new Hold(memory);
         try {
-            return new Limited(decoder.make(limit), limit, memory);
+            return new Limited(decoder.make(hold), hold);
         } catch (IOException e) {
-            memory.give(limit);
+            long limit = hold.taken;
+            hold.giveBack();
             throw unreadable(e, limit);
         } catch (RuntimeException e) {
-            memory.give(limit);
+            hold.giveBack();
             throw e;
         }
     }
 
-    /** Refuses an LZMA dictionary whose decoder would need more memory than {@code limit}. */
-    private static void checkDictionary(long dict, byte properties, long limit) throws IOException {
-        long needed = dict > Integer.MAX_VALUE ? dict : LZMAInputStream.getMemoryUsage((int) dict, properties) * 1024L;
-        if (needed > limit) {
-            throw new MemoryLimit(needed, limit);
-        }
+    /** Takes what an LZMA dictionary's decoder needs, refused when that is more than one decoder may take. */
+    private static void checkDictionary(long dict, byte properties, Hold hold) throws IOException {
+        hold.take(dict > Integer.MAX_VALUE ? dict : LZMAInputStream.getMemoryUsage((int) dict, properties) * 1024L);
     }
 
     /** Whether zip entries of this method are read here. */
@@ -335,12 +362,12 @@ public final class Compressed {
      */
     private static final class Limited extends FilterInputStream {
         private final long limit;
-        private Allowance memory;
+        private Hold hold;
 
-        Limited(InputStream in, long limit, Allowance memory) {
+        Limited(InputStream in, Hold hold) {
             super(in);
-            this.limit = limit;
-            this.memory = memory;
+            this.limit = hold.taken;
+            this.hold = hold;
         }
 
         @Override
@@ -364,9 +391,9 @@ public final class Compressed {
         /** Gives the memory back (once); the decoder's input, the caller's, stays open. */
         @Override
         public void close() throws IOException {
-            if (memory != null) {
-                memory.give(limit);
-                memory = null;
+            if (hold != null) {
+                hold.giveBack();
+                hold = null;
                 in.close();
             }
         }

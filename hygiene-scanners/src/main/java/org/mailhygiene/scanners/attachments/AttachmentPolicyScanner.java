@@ -203,9 +203,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * claims 2^63 bytes or more is {@code NOT_INSPECTED} (was a scanner error); 28 since the workbooks and
      * presentations in a presentation's storages are read for macros; 29 since a ZIP64 zip's directory is read and
      * compared with its entries as any zip's; 30 since 7z archives are opened; 31 since a 7z archive's
-     * unencrypted folders are inspected next to its encrypted ones (an encrypted one ended the archive's inspection).
+     * unencrypted folders are inspected next to its encrypted ones (an encrypted one ended the archive's inspection); 32 since an LZMA decoder takes
+     * the memory its dictionary needs (archives with small dictionaries nested three deep were ARCHIVE_LIMIT), and a
+     * dictionary's need is said in MiB rounded up.
      */
-    static final int VERSION = 31;
+    static final int VERSION = 32;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

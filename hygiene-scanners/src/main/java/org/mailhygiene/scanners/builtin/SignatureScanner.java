@@ -73,8 +73,9 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * decoding to more than the walker's decoded-bytes limit in all ({@link ScanFailure.Kind#UNSCANNABLE}), and archives
  * whose entries expand to more than that limit in all ({@link ScanFailure.Kind#TOO_LARGE}), nested deeper or holding
  * more than {@value #MAX_ARCHIVE_ENTRIES} entries ({@link ScanFailure.Kind#UNSCANNABLE}), and an xz or LZMA file or
- * zip entry whose dictionary needs more memory than its decoder may have (up to {@link Compressed#MAX_MEMORY}, two such
- * decoders open at once in a message's archives) or whose options XZ for Java does not read ({@link
+ * zip entry whose dictionary needs more memory than its decoder may have (up to {@link Compressed#MAX_MEMORY}, the
+ * decoders open at once in a message's archives twice that together, each LZMA one taking what its dictionary needs,
+ * each xz one all it may) or whose options XZ for Java does not read ({@link
  * ScanFailure.Kind#UNSCANNABLE}). A 7z archive is kept whole (in heap up to 4 MiB, beyond that in a temporary file)
  * to read its header at its end; one whose folders declare more bytes than the archives' budget has left is {@link
  * ScanFailure.Kind#TOO_LARGE} before it is decoded, and a broken one, or one with a coder not read here (PPMd, BCJ2,
@@ -100,9 +101,11 @@ public final class SignatureScanner implements Scanner {
      * zip's last bytes kept is {@code UNSCANNABLE} (was passed over); 13 since so is a zip with an encrypted entry
      * whose directory cannot be read (ZIP64); 14 since a ZIP64 directory is read (its end record and its entries'
      * extra fields, {@link ZipDirectory#read}); 15 since 7z archives are opened ({@link SevenZip}); 16 since a 7z archive's
-     * AES-encrypted folders are passed over (were {@code UNSCANNABLE}), its other folders' files searched.
+     * AES-encrypted folders are passed over (were {@code UNSCANNABLE}), its other folders' files searched; 17 since an LZMA
+     * decoder takes the memory its dictionary needs ({@link Compressed.Allowance}): small-dictionary archives nested three
+     * deep were {@code UNSCANNABLE}.
      */
-    public static final String VERSION = "16";
+    public static final String VERSION = "17";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

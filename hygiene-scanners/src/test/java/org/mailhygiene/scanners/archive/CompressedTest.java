@@ -66,7 +66,7 @@ class CompressedTest {
         Compressed.Allowance memory = new Compressed.Allowance(2 * Compressed.MAX_MEMORY);
         assertThatThrownBy(() -> open(lz, memory))
                 .isInstanceOf(Compressed.MemoryLimit.class)
-                .hasMessage("its LZMA dictionary needs 4095 MiB of memory, more than the 65 MiB allowed");
+                .hasMessage("its LZMA dictionary needs 4096 MiB of memory, more than the 65 MiB allowed");
         assertThat(memory.left()).isEqualTo(2 * Compressed.MAX_MEMORY);
 
         // an xz block header asking for 1 GiB (dictionary byte 36), its CRC made good again
@@ -110,6 +110,38 @@ class CompressedTest {
             in.close();
         }
         assertThat(two.left()).isEqualTo(2 * Compressed.MAX_MEMORY);
+    }
+
+    /**
+     * An LZMA decoder takes what its dictionary needs, not 65 MiB whatever it is: three nested small-dictionary
+     * archives were refused (the third decoder found "0 MiB" left), while two of the largest still leave no room for a
+     * third of them.
+     */
+    @Test
+    void lzmaDecodersTakeWhatTheirDictionaryNeeds() throws IOException {
+        Compressed.Allowance memory = new Compressed.Allowance(2 * Compressed.MAX_MEMORY);
+        byte[] small = xz(TEXT, "--format=lzma", "-0"); // a 256 KiB dictionary
+        List<InputStream> open = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            open.add(Compressed.open(ArchiveKind.LZMA, new ByteArrayInputStream(small), memory));
+        }
+        assertThat(memory.left()).isGreaterThan(2 * Compressed.MAX_MEMORY - 5 * (1L << 20));
+        for (InputStream in : open) {
+            assertThat(in.readAllBytes()).isEqualTo(TEXT);
+            in.close();
+        }
+        assertThat(memory.left()).isEqualTo(2 * Compressed.MAX_MEMORY);
+        byte[] large = xz(TEXT, "--format=lzma", "-9"); // 64 MiB
+        open.clear();
+        open.add(Compressed.open(ArchiveKind.LZMA, new ByteArrayInputStream(large), memory));
+        open.add(Compressed.open(ArchiveKind.LZMA, new ByteArrayInputStream(large), memory));
+        assertThatThrownBy(() -> Compressed.open(ArchiveKind.LZMA, new ByteArrayInputStream(large), memory))
+                .isInstanceOf(Compressed.MemoryLimit.class)
+                .hasMessageStartingWith("its LZMA dictionary needs 65 MiB of memory, more than the 1 MiB allowed");
+        for (InputStream in : open) {
+            in.close();
+        }
+        assertThat(memory.left()).isEqualTo(2 * Compressed.MAX_MEMORY);
     }
 
     @Test

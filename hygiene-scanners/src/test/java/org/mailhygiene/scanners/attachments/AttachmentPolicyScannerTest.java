@@ -1427,7 +1427,7 @@ class AttachmentPolicyScannerTest {
         java.util.Arrays.fill(huge, 1, 5, (byte) 0xff);
         Verdict h = scan(Samples.attachment("a.txt.lzma", "application/octet-stream", huge));
         assertThat(rules(h)).containsExactly("ARCHIVE_LIMIT");
-        assertThat(h.rules().get(0).description()).contains("its LZMA dictionary needs 4095 MiB of memory");
+        assertThat(h.rules().get(0).description()).contains("its LZMA dictionary needs 4096 MiB of memory");
     }
 
     /**

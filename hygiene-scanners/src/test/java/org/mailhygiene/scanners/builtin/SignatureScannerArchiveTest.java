@@ -549,7 +549,7 @@ class SignatureScannerArchiveTest {
         Arrays.fill(lz, 1, 5, (byte) 0xff);
         assertThatThrownBy(() -> scan("huge.lzma", lz)).isInstanceOfSatisfying(ScanException.class, e -> {
             assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
-            assertThat(e.failure().detail()).contains("its LZMA dictionary needs 4095 MiB of memory");
+            assertThat(e.failure().detail()).contains("its LZMA dictionary needs 4096 MiB of memory");
         });
         byte[] zip = CompressionTools.pythonZip(14, false, CompressionTools.entries("a.txt", ascii("hello")));
         zip[30 + 5 + 8] = (byte) 0x80;
@@ -800,6 +800,32 @@ class SignatureScannerArchiveTest {
         assertThat(limited.scan(Message.of(TestMessages.withAttachment("x", "zeros.7z", zeros)))
                         .outcome())
                 .isEqualTo(Outcome.CLEAN);
+    }
+
+    /**
+     * Archives with small LZMA dictionaries nest: EICAR in a .7z in a .7z in a .7z was UNSCANNABLE (each decoder took
+     * 65 MiB of the two decoders' allowance whatever its dictionary), while three .lzma files of 64 MiB dictionaries
+     * in each other still are.
+     */
+    @Test
+    void smallDictionariesNestAndLargeOnesDoNotMultiply() throws Exception {
+        byte[] inner = CompressionTools.sevenZip(CompressionTools.entries("eicar.com", ascii(eicar())));
+        for (int level = 2; level <= 4; level++) {
+            inner = CompressionTools.sevenZip(CompressionTools.entries("l" + (level - 1) + ".7z", inner));
+        }
+        Verdict v = scan("l4.7z", inner);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("> l3.7z > l2.7z > l1.7z > eicar.com");
+        byte[] large = ascii(eicar());
+        for (int level = 0; level < 3; level++) {
+            large = CompressionTools.xz(large, "--format=lzma", "-9");
+        }
+        byte[] bomb = large;
+        assertThatThrownBy(() -> scan("x.lzma", bomb))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE))
+                .hasMessageContaining("more than the 1 MiB allowed");
     }
 
     /** A 7z archive that cannot be read whole is never clean: coders not read, a cut or corrupt file, a bomb. */
