@@ -891,7 +891,10 @@ public final class SevenZip implements Closeable {
             return v;
         }
 
-        /** A 7z NUMBER: the first byte's leading ones say how many bytes follow. */
+        /**
+         * A 7z NUMBER: the first byte's leading ones say how many bytes follow. One of 2^63 or more, which no size,
+         * count or offset can be (7-Zip refuses them), is refused: as a negative size it read a file as empty.
+         */
         long number() throws ZipException {
             int first = u8();
             int mask = 0x80;
@@ -903,6 +906,9 @@ public final class SevenZip implements Closeable {
                 }
                 value |= (long) u8() << (8 * i);
                 mask >>>= 1;
+            }
+            if (value < 0) {
+                throw new ZipException("7z header number " + Long.toUnsignedString(value) + " is beyond 2^63");
             }
             return value;
         }

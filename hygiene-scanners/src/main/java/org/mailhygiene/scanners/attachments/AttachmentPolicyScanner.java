@@ -205,9 +205,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * compared with its entries as any zip's; 30 since 7z archives are opened; 31 since a 7z archive's
      * unencrypted folders are inspected next to its encrypted ones (an encrypted one ended the archive's inspection); 32 since an LZMA decoder takes
      * the memory its dictionary needs (archives with small dictionaries nested three deep were ARCHIVE_LIMIT), and a
-     * dictionary's need is said in MiB rounded up.
+     * dictionary's need is said in MiB rounded up; 33 since a 7z header's number of 2^63 or more is ARCHIVE_BROKEN (a
+     * negative size read a file as empty).
      */
-    static final int VERSION = 32;
+    static final int VERSION = 33;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -103,9 +103,10 @@ public final class SignatureScanner implements Scanner {
      * extra fields, {@link ZipDirectory#read}); 15 since 7z archives are opened ({@link SevenZip}); 16 since a 7z archive's
      * AES-encrypted folders are passed over (were {@code UNSCANNABLE}), its other folders' files searched; 17 since an LZMA
      * decoder takes the memory its dictionary needs ({@link Compressed.Allowance}): small-dictionary archives nested three
-     * deep were {@code UNSCANNABLE}.
+     * deep were {@code UNSCANNABLE}; 18 since a 7z header's number of 2^63 or more is {@code UNSCANNABLE} (a negative
+     * unpack size read a file as empty; such an archive was {@code TOO_LARGE}).
      */
-    public static final String VERSION = "17";
+    public static final String VERSION = "18";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -188,12 +188,18 @@ class SevenZipTest {
 
     /** A signature header pointing at {@code header}, which follows it directly. */
     static byte[] handMade(byte[] header) {
-        byte[] b = new byte[32 + header.length];
+        return handMade(new byte[0], header);
+    }
+
+    /** A signature header, then {@code packed}, then {@code header}, which the signature header points at. */
+    static byte[] handMade(byte[] packed, byte[] header) {
+        byte[] b = new byte[32 + packed.length + header.length];
         System.arraycopy(new byte[] {'7', 'z', (byte) 0xbc, (byte) 0xaf, 0x27, 0x1c, 0, 4}, 0, b, 0, 8);
-        putLong(b, 12, 0);
+        putLong(b, 12, packed.length);
         putLong(b, 20, header.length);
         putInt(b, 28, crc(header, 0, header.length));
-        System.arraycopy(header, 0, b, 32, header.length);
+        System.arraycopy(packed, 0, b, 32, packed.length);
+        System.arraycopy(header, 0, b, 32 + packed.length, header.length);
         putInt(b, 8, crc(b, 12, 20));
         return b;
     }
@@ -245,6 +251,32 @@ class SevenZipTest {
                 .hasMessageContaining("cut short");
         // an empty archive, and a header of no files, are empty
         assertThat(read(handMade(bytes(0x01, 0x00)))).isEmpty();
+    }
+
+    /**
+     * A size of 2^63 or more (a NUMBER of eight bytes after ff) is refused: as a negative unpack size it read the
+     * stored file "a" as empty, its five bytes ("hello") and its CRC never read (the scanners happened to fail such an
+     * archive on their budgets, TOO_LARGE and ARCHIVE_LIMIT, not on its damage).
+     */
+    @Test
+    void sizesOf2To63AndMoreAreBroken() throws IOException {
+        byte[] stored = ascii("hello");
+        byte[] beforeSize =
+                bytes(0x01, 0x04, 0x06, 0x00, 0x01, 0x09, 0x05, 0x00, 0x07, 0x0b, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0c);
+        byte[] afterSize = bytes(0x00, 0x00, 0x05, 0x01, 0x11, 0x05, 0x00, 'a', 0x00, 0x00, 0x00, 0x00, 0x00);
+        java.io.ByteArrayOutputStream h = new java.io.ByteArrayOutputStream();
+        h.writeBytes(beforeSize);
+        h.write(0x05); // five bytes: read as they are
+        h.writeBytes(afterSize);
+        assertThat(read(handMade(stored, h.toByteArray())).get("a")).isEqualTo(stored);
+        h.reset();
+        h.writeBytes(beforeSize);
+        h.writeBytes(bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)); // 2^64 - 1: -1 as a long
+        h.writeBytes(afterSize);
+        byte[] negative = handMade(stored, h.toByteArray());
+        assertThatThrownBy(() -> read(negative))
+                .isInstanceOf(ZipException.class)
+                .hasMessageContaining("18446744073709551615 is beyond 2^63");
     }
 
     @Test
