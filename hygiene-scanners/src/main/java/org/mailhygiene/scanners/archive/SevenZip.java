@@ -206,9 +206,8 @@ public final class SevenZip implements Closeable {
          *
          * @param entry the entry
          * @param data its bytes (none for a directory, an empty file or a file of an encrypted folder); reading past them
-         *     checks their CRC, which a
-         *     {@link ZipException} reports when it fails. What is left unread is read by the archive before the next
-         *     entry.
+         *     checks their CRC, which a {@link ZipException} reports when it fails. What is left unread is read by the
+         *     archive before the next entry.
          * @return whether to go on with the next entry
          * @throws IOException as the visitor's reading throws
          */
