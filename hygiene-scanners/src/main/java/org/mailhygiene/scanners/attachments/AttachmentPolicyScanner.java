@@ -206,9 +206,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * unencrypted folders are inspected next to its encrypted ones (an encrypted one ended the archive's inspection); 32 since an LZMA decoder takes
      * the memory its dictionary needs (archives with small dictionaries nested three deep were ARCHIVE_LIMIT), and a
      * dictionary's need is said in MiB rounded up; 33 since a 7z header's number of 2^63 or more is ARCHIVE_BROKEN (a
-     * negative size read a file as empty).
+     * negative size read a file as empty); 34 since the names of encrypted zip entries and 7z files are checked (and
+     * those a zip's directory lists after its first encrypted entry).
      */
-    static final int VERSION = 33;
+    static final int VERSION = 34;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

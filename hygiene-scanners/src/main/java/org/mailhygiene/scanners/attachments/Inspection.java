@@ -789,6 +789,9 @@ final class Inspection {
                         encryptedMet[0] = true; // said once; the files of its other folders are inspected
                         encrypted(location, "7z archive holds encrypted files", "they were not inspected");
                     }
+                    if (e.encrypted() && !e.directory()) {
+                        encryptedEntryName(location, e.name()); // its name is readable without the password
+                    }
                     if (e.directory() || e.encrypted()) {
                         return true; // a directory, as a tar's, or an encrypted file: nothing to extract
                     }
@@ -951,6 +954,21 @@ final class Inspection {
                 }
                 if (e.encrypted()) {
                     encryptedEntry(location);
+                    // the names stay readable without the password: this entry's, and those the directory at the end
+                    // lists (what unzip -l and Windows show before asking for it)
+                    String lockedName = e.name();
+                    encryptedEntryName(location, lockedName);
+                    while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                        // drain
+                    }
+                    compressed
+                            .tail()
+                            .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
+                            .ifPresent(d -> d.names().stream()
+                                    .filter(n -> !streamed.contains(n) && !n.equals(lockedName))
+                                    .distinct()
+                                    .limit(Math.max(0, policy.maxArchiveEntries() - budget.entries))
+                                    .forEach(n -> encryptedEntryName(location, n)));
                     return;
                 }
                 streamed.add(e.name());
@@ -1110,6 +1128,20 @@ final class Inspection {
     /** An encrypted entry: its content, and that of the entries after it, is not read. */
     private void encryptedEntry(String location) {
         encrypted(location, "archive holds an encrypted entry", "it and any entries after it were not inspected");
+    }
+
+    /**
+     * Checks the name of an archive entry whose content is encrypted, as any entry's name is checked (a blocked
+     * extension, a double extension): the password-protected zip holding {@code invoice.exe}, its password in the
+     * letter, is the malspam of many years, and the name is readable without the password (until session 53 such an
+     * archive was {@code ENCRYPTED_ARCHIVE} alone, so a site letting encrypted archives through let the program through
+     * too). The content is not known, so only the name is checked.
+     */
+    private void encryptedEntryName(String location, String entryName) {
+        int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
+        Optional<String> cleanName =
+                Optional.of(windowsName(entryName.substring(slash + 1))).filter(n -> !n.isEmpty());
+        names(location + " > " + entryName + " (encrypted)", cleanName, Optional.empty(), Optional.empty());
     }
 
     /**

@@ -1127,12 +1127,35 @@ class AttachmentPolicyScannerTest {
         assertThat(v.rules().get(0).description()).contains("outer.zip\" > inner.zip > inner/setup.bin", "by content");
     }
 
+    /**
+     * The password-protected zip holding a program, its password in the letter (Bagle, 2004; Emotet and Qakbot since):
+     * the entries' names are readable without the password, and until session 53 only ENCRYPTED_ARCHIVE was said, so a
+     * site letting encrypted archives through (or one whose action for programs is harsher) let the program pass as an
+     * encrypted archive. Now each encrypted entry's name is checked as any entry's, and so are the names the directory
+     * at the end lists after it (the reading from the start ends at the first encrypted entry).
+     */
     @Test
-    void bagleStyleEncryptedZipIsFlagged() throws Exception {
+    void bagleStyleEncryptedZipIsFlaggedAndItsNamesChecked() throws Exception {
         Verdict v = scan(Samples.attachment(
                 "Price.zip", "application/octet-stream", Samples.encryptedZip("Price.exe", Samples.pe())));
-        assertThat(rules(v)).containsExactly("ENCRYPTED_ARCHIVE");
-        assertThat(v.rules().get(0).description()).contains("Price.zip");
+        assertThat(rules(v)).containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().stream().map(Rule::description))
+                .contains("part 2 \"Price.zip\" > Price.exe (encrypted): executable or script by name (.exe)");
+        java.util.Map<String, byte[]> two = new java.util.LinkedHashMap<>();
+        two.put("readme.txt", "read me".getBytes(StandardCharsets.US_ASCII));
+        two.put("docs/invoice.pdf.js", "x".getBytes(StandardCharsets.US_ASCII));
+        Verdict later = scan(Samples.attachment("files.zip", "application/zip", Samples.encryptedZip(two)));
+        assertThat(rules(later))
+                .containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION");
+        assertThat(later.rules().stream().map(Rule::description))
+                .anyMatch(d -> d.contains(
+                        "\"files.zip\" > docs/invoice.pdf.js (encrypted): executable or script by" + " name (.js)"));
+        // an encrypted text file alone: only what its content is not known for
+        Verdict text = scan(Samples.attachment(
+                "notes.zip",
+                "application/zip",
+                Samples.encryptedZip("notes.txt", "x".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(rules(text)).containsExactly("ENCRYPTED_ARCHIVE");
     }
 
     @Test
@@ -1504,6 +1527,13 @@ class AttachmentPolicyScannerTest {
                 "-mhe=on");
         Verdict whole = scan(Samples.attachment("hidden.7z", "application/x-7z-compressed", hidden));
         assertThat(rules(whole)).containsExactly("ENCRYPTED_ARCHIVE");
+        // the names of encrypted files are readable without the password when the header is not encrypted: checked
+        byte[] lockedProgram = CompressionTools.sevenZip(
+                CompressionTools.entries("run.exe", "MZ program".getBytes(StandardCharsets.US_ASCII)), "-psecret");
+        Verdict named = scan(Samples.attachment("named.7z", "application/x-7z-compressed", lockedProgram));
+        assertThat(rules(named)).containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT");
+        assertThat(named.rules().stream().map(Rule::description))
+                .contains("part 2 \"named.7z\" > run.exe (encrypted): executable or script by name (.exe)");
         assertThat(whole.rules().get(0).description()).contains("7z archive whose header is encrypted");
     }
 

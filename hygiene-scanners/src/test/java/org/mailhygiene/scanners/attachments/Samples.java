@@ -53,18 +53,26 @@ final class Samples {
      * headers, as a password-protected Bagle zip has. The content itself is not really encrypted.
      */
     static byte[] encryptedZip(String name, byte[] content) {
+        return encryptedZip(java.util.Map.of(name, content));
+    }
+
+    /** A stored zip of these entries (in the map's order), each flagged encrypted in its headers. */
+    static byte[] encryptedZip(java.util.Map<String, byte[]> entries) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (ZipOutputStream z = new ZipOutputStream(out)) {
-                ZipEntry e = new ZipEntry(name);
-                e.setMethod(ZipEntry.STORED);
-                e.setSize(content.length);
-                CRC32 crc = new CRC32();
-                crc.update(content);
-                e.setCrc(crc.getValue());
-                z.putNextEntry(e);
-                z.write(content);
-                z.closeEntry();
+                for (java.util.Map.Entry<String, byte[]> en : entries.entrySet()) {
+                    byte[] content = en.getValue();
+                    ZipEntry e = new ZipEntry(en.getKey());
+                    e.setMethod(ZipEntry.STORED);
+                    e.setSize(content.length);
+                    CRC32 crc = new CRC32();
+                    crc.update(content);
+                    e.setCrc(crc.getValue());
+                    z.putNextEntry(e);
+                    z.write(content);
+                    z.closeEntry();
+                }
             }
             byte[] b = out.toByteArray();
             for (int i = 0; i + 4 < b.length; i++) {
