@@ -82,6 +82,17 @@ class BrandSpoofTest {
         assertThat(from("PayPal <s\u00e9rvice@paypal.com>")).isEmpty();
     }
 
+    /**
+     * A review (session 53): a Japanese display name runs into the address without a space or brackets; tokenizer 20
+     * took it into the local part, so the address started the field, no name was shown and the brand was not checked.
+     */
+    @Test
+    void aJapaneseNameRunningIntoTheAddressIsStillTheName() {
+        assertThat(from("PayPal\u30b5\u30dd\u30fc\u30c8service@secure-login.test"))
+                .hasValueSatisfying(d -> assertThat(d).contains("paypal").contains("secure-login.test"));
+        assertThat(from("PayPal\u30b5\u30dd\u30fc\u30c8service@paypal.com")).isEmpty();
+    }
+
     @Test
     void theBrandsOwnMailIsNot() {
         assertThat(from("Costco Wholesale <costco@digital.costco.com>")).isEmpty();
