@@ -250,8 +250,8 @@ public final class DkimVerifier {
         }
         // RFC 6376 3.6.2.2: a selector may hold several records; one that does not fit this signature is passed over
         // for the next (until session 53 all but a malformed one ended the lookup), and with none left the reasons
-        // of each are the permerror's
-        java.util.Set<String> whys = new java.util.LinkedHashSet<>();
+        // of each are the permerror's (the first few: an answer may hold hundreds of records)
+        Reasons whys = new Reasons();
         for (DnsRecord rec : res.records()) {
             TagList.Parsed p = TagList.parse(rec.text());
             if (!p.valid()) {
@@ -273,7 +273,7 @@ public final class DkimVerifier {
             }
             String k = t.get("k").orElse("rsa").toLowerCase(Locale.ROOT);
             if (!k.equals(s.keyType())) {
-                whys.add("key type k=" + k + " does not match a=" + s.algorithm());
+                whys.add("key type k=" + TagList.abbreviate(k) + " does not match a=" + s.algorithm());
                 continue;
             }
             Optional<String> hashes = t.get("h");
@@ -318,7 +318,34 @@ public final class DkimVerifier {
             }
             return new KeyLookup(key, Optional.empty());
         }
-        return fail.apply(AuthStatus.PERMERROR, String.join("; ", whys));
+        return fail.apply(AuthStatus.PERMERROR, whys.text(name));
+    }
+
+    /**
+     * Why the key records of a selector did not fit a signature: the first {@value #SHOWN} distinct reasons, and how
+     * many records had another (a DNS answer may hold hundreds of records, and the reason is logged with each message
+     * and kept in its verdict). Not thread-safe (one lookup's).
+     */
+    private static final class Reasons {
+        static final int SHOWN = 3;
+        private final java.util.Set<String> shown = new java.util.LinkedHashSet<>();
+        private int more;
+
+        void add(String reason) {
+            if (shown.contains(reason)) {
+                return;
+            }
+            if (shown.size() < SHOWN) {
+                shown.add(reason);
+            } else {
+                more++;
+            }
+        }
+
+        String text(String name) {
+            String text = String.join("; ", shown);
+            return more == 0 ? text : text + "; and " + more + " more records at " + name + " that do not fit";
+        }
     }
 
     static boolean verifySignature(String keyType, PublicKey key, byte[] data, byte[] signature) {

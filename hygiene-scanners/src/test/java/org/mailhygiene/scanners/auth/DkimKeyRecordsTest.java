@@ -62,4 +62,36 @@ class DkimKeyRecordsTest {
                     .isEqualTo("key type k=ed25519 does not match a=rsa-sha256; key revoked (empty p=) at " + NAME);
         });
     }
+    /**
+     * A review (session 53): with every record tried, a permerror gave the reason of each record that did not fit,
+     * however many the answer held; a domain's owner (or a sender's DNS) publishing dozens of records under a selector
+     * made one reason of kilobytes, logged with each message and kept in its verdict. Now the first reasons and how
+     * many more records there were.
+     */
+    @Test
+    void aPermerrorNamesAFewRecordsAndCountsTheRest(FakeDnsServer dns) throws Exception {
+        KeyPair rsa = DkimKeys.generate("rsa", 2048);
+        DkimSigner signer =
+                DkimSigner.builder("example.com", "two", rsa.getPrivate()).build();
+        byte[] msg = DkimInteropTest.MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] signed =
+                (signer.sign(msg).raw() + "\r\n" + DkimInteropTest.MESSAGE).getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 12; i++) {
+            dns.txt(NAME, "v=DKIM1; k=x" + i + "; p=a");
+        }
+        assertThat(DkimInteropTest.verify(dns, signed)).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(AuthStatus.PERMERROR);
+            assertThat(r.reason())
+                    .isEqualTo("key type k=x0 does not match a=rsa-sha256; key type k=x1 does not match a=rsa-sha256;"
+                            + " key type k=x2 does not match a=rsa-sha256; and 9 more records at " + NAME
+                            + " that do not fit");
+        });
+        // a record's own text is abbreviated, as the signature's is
+        dns.clear();
+        dns.txt(NAME, "v=DKIM1; k=" + "x".repeat(300) + "; p=a");
+        assertThat(DkimInteropTest.verify(dns, signed))
+                .singleElement()
+                .satisfies(r -> assertThat(r.reason())
+                        .isEqualTo("key type k=" + "x".repeat(40) + "... does not match a=rsa-sha256"));
+    }
 }
