@@ -332,7 +332,7 @@ public final class QueueRequests {
      * @param spoolDirectory the spool's directory
      * @param name the request's name
      * @param wait how long to wait at most
-     * @return the answer's lines, empty if none came in time
+     * @return the answer's lines (never an empty one), empty if none came in time
      * @throws IOException if the answer cannot be read
      * @throws InterruptedException if interrupted while waiting
      */
@@ -342,8 +342,10 @@ public final class QueueRequests {
         long end = System.nanoTime() + wait.toNanos();
         while (true) {
             try {
-                List<String> lines = Files.readAllLines(done, StandardCharsets.UTF_8);
+                List<String> lines = new java.util.ArrayList<>(Files.readAllLines(done, StandardCharsets.UTF_8));
                 Files.deleteIfExists(done);
+                // no answer line is empty: a node of the version before session 53 wrote one newline for no line
+                lines.removeIf(String::isEmpty);
                 return Optional.of(lines);
             } catch (NoSuchFileException e) {
                 if (System.nanoTime() - end >= 0) {

@@ -53,6 +53,20 @@ class QueueRequestsTest {
                 .contains(List.of());
     }
 
+    /**
+     * A review (session 53): the answer of a node of the version before (a running node is upgraded after the command,
+     * or the command is run from a newer installation) is still one newline for no line; the command read it as a
+     * message of an empty id. It reads as no line too.
+     */
+    @Test
+    void anAnswerOfOneEmptyLineFromAnOlderNodeIsReadAsNoLine() throws Exception {
+        String name = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
+        assertThat(QueueRequests.take(spool, false, Instant.now())).hasSize(1);
+        java.nio.file.Files.writeString(QueueRequests.directory(spool).resolve(name + ".done"), "\n");
+        assertThat(QueueRequests.awaitAnswer(spool, name, Duration.ofSeconds(5)))
+                .contains(List.of());
+    }
+
     @Test
     void aRequestNotTakenCanBeWithdrawnAndAllMeansEveryMessage() throws Exception {
         String name = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
