@@ -216,7 +216,7 @@ public final class ZipStream implements AutoCloseable {
         long at = headerStart(name, consumed, -1);
         byte[] h = at < 0 ? null : source.last(at, at + LOCAL_HEADER);
         if (h == null || ArchiveBytes.le32(h, 18) == -1) {
-            throw refused;
+            throw new EncryptedEntryRefused(name, refused);
         }
         boolean descriptor = (ArchiveBytes.le16(h, 6) & 8) != 0;
         long compressed = ArchiveBytes.le32(h, 18) & 0xffffffffL;
@@ -242,6 +242,33 @@ public final class ZipStream implements AutoCloseable {
         jdk.close();
         jdk = new Reader(source);
         return new Entry(name, name.endsWith("/"), at, InputStream.nullInputStream(), true);
+    }
+
+    /**
+     * An encrypted entry that cannot be passed over (its sizes are ZIP64's, or its local header was not found): the
+     * zip's reading ends there. Its message is the JDK reader's refusal; its {@link #entryName} is readable without the
+     * password, and checked as any entry's name.
+     */
+    public static final class EncryptedEntryRefused extends ZipException {
+        private static final long serialVersionUID = 1L;
+
+        /** The entry's name, as its local header gives it. */
+        private final String entryName;
+
+        EncryptedEntryRefused(String entryName, ZipException refused) {
+            super(refused.getMessage());
+            initCause(refused);
+            this.entryName = entryName;
+        }
+
+        /**
+         * The encrypted entry's name.
+         *
+         * @return the name, as its local header gives it
+         */
+        public String entryName() {
+            return entryName;
+        }
     }
 
     /** Whether the size field of {@code sizeBytes} at {@code i} of {@code d} is there and is {@code value}. */

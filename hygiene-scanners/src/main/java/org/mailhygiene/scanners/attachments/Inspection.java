@@ -929,6 +929,10 @@ final class Inspection {
                             : ex instanceof java.io.EOFException ? "it is cut short" : ex.toString();
                     if (msg.contains("encrypted")) {
                         encryptedEntry(location);
+                        if (ex instanceof ZipStream.EncryptedEntryRefused locked) {
+                            // one that cannot be passed over (ZIP64 sizes): its name is readable all the same
+                            lockedNames(location, locked.entryName(), compressed, streamed, budget);
+                        }
                     } else {
                         add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);
                     }
@@ -956,19 +960,7 @@ final class Inspection {
                     encryptedEntry(location);
                     // the names stay readable without the password: this entry's, and those the directory at the end
                     // lists (what unzip -l and Windows show before asking for it)
-                    String lockedName = e.name();
-                    encryptedEntryName(location, lockedName);
-                    while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                        // drain
-                    }
-                    compressed
-                            .tail()
-                            .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
-                            .ifPresent(d -> d.names().stream()
-                                    .filter(n -> !streamed.contains(n) && !n.equals(lockedName))
-                                    .distinct()
-                                    .limit(Math.max(0, policy.maxArchiveEntries() - budget.entries))
-                                    .forEach(n -> encryptedEntryName(location, n)));
+                    lockedNames(location, e.name(), compressed, streamed, budget);
                     return;
                 }
                 streamed.add(e.name());
@@ -1128,6 +1120,28 @@ final class Inspection {
     /** An encrypted entry: its content, and that of the entries after it, is not read. */
     private void encryptedEntry(String location) {
         encrypted(location, "archive holds an encrypted entry", "it and any entries after it were not inspected");
+    }
+
+    /**
+     * Checks the names of a zip's first encrypted entry and of the entries its directory at the end lists that were
+     * not read from the start (what unzip -l and Windows show before asking for the password), reading the rest of the
+     * zip through the limits.
+     */
+    private void lockedNames(
+            String location, String lockedName, Counting compressed, Set<String> streamed, Budget budget)
+            throws IOException {
+        encryptedEntryName(location, lockedName);
+        while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+            // drain
+        }
+        compressed
+                .tail()
+                .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
+                .ifPresent(d -> d.names().stream()
+                        .filter(n -> !streamed.contains(n) && !n.equals(lockedName))
+                        .distinct()
+                        .limit(Math.max(0, policy.maxArchiveEntries() - budget.entries))
+                        .forEach(n -> encryptedEntryName(location, n)));
     }
 
     /**

@@ -1134,6 +1134,27 @@ class AttachmentPolicyScannerTest {
      * encrypted archive. Now each encrypted entry's name is checked as any entry's, and so are the names the directory
      * at the end lists after it (the reading from the start ends at the first encrypted entry).
      */
+    /**
+     * A review (session 53): an encrypted entry whose sizes are ZIP64's (its local header's sizes 0xFFFFFFFF) cannot be
+     * passed over, and its reader's refusal left its name unchecked: {@code run.exe} so locked was ENCRYPTED_ARCHIVE
+     * alone, where the same entry with 4-byte sizes was also EXECUTABLE_ATTACHMENT.
+     */
+    @Test
+    void anEncryptedEntryWithZip64SizesHasItsNameCheckedToo() throws Exception {
+        byte[] name = "run.exe".getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer h =
+                java.nio.ByteBuffer.allocate(30 + name.length + 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        h.putInt(0x04034b50).putShort((short) 45).putShort((short) 1).putShort((short) 0); // signature, version, flags
+        h.putShort((short) 0).putShort((short) 0).putInt(0); // time, date, CRC
+        h.putInt(-1).putInt(-1); // sizes: in the ZIP64 field
+        h.putShort((short) name.length).putShort((short) 0).put(name);
+        h.put(new byte[64]); // the "encrypted" data
+        Verdict v = scan(Samples.attachment("locked.zip", "application/zip", h.array()));
+        assertThat(rules(v)).containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().stream().map(Rule::description))
+                .contains("part 2 \"locked.zip\" > run.exe (encrypted): executable or script by name (.exe)");
+    }
+
     @Test
     void bagleStyleEncryptedZipIsFlaggedAndItsNamesChecked() throws Exception {
         Verdict v = scan(Samples.attachment(
