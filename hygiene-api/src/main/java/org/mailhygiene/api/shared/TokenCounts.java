@@ -10,7 +10,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A read-only view of token counts that hands each reader a copy of a count array (two longs: cheap beside the
- * lookup itself); every change is refused with {@link UnsupportedOperationException}. Thread-safe for reading.
+ * lookup itself); every change is refused with {@link UnsupportedOperationException}. Equality and hash code go by the
+ * counts, not the arrays' identity. Thread-safe for reading.
  */
 final class TokenCounts extends AbstractMap<String, long[]> {
     private final Map<String, long[]> counts;
@@ -67,6 +68,38 @@ final class TokenCounts extends AbstractMap<String, long[]> {
                 };
             }
         };
+    }
+
+    /**
+     * Equal to another such view of the same tokens whose count arrays hold the same counts ({@link
+     * java.util.Arrays#equals}): the arrays handed out are copies, so their identity says nothing. (Not equal to a
+     * plain map, which compares arrays by identity: equality stays symmetric.)
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof TokenCounts other) || other.counts.size() != counts.size()) {
+            return false;
+        }
+        for (Map.Entry<String, long[]> e : counts.entrySet()) {
+            long[] c = other.counts.get(e.getKey());
+            if (c == null || !java.util.Arrays.equals(c, e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** By the tokens and their counts, as {@link #equals} compares them: the same at every call. */
+    @Override
+    public int hashCode() {
+        int h = 0;
+        for (Map.Entry<String, long[]> e : counts.entrySet()) {
+            h += e.getKey().hashCode() ^ java.util.Arrays.hashCode(e.getValue());
+        }
+        return h;
     }
 
     @Override

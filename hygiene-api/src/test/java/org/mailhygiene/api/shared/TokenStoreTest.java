@@ -85,4 +85,19 @@ class TokenStoreTest {
             assertThatThrownBy(() -> read.remove("viagra")).isInstanceOf(UnsupportedOperationException.class);
         }
     }
+
+    /**
+     * A review (session 53): since each reader gets a copy of a count array, the map's hash code (made of its arrays')
+     * changed at every call, and a snapshot's hash code with it; a map of the same counts was never equal. Both now go
+     * by the counts.
+     */
+    @Test
+    void aSnapshotsHashCodeIsStableAndItsEqualityGoesByTheCounts() {
+        TokenStore.Snapshot s = new TokenStore.Snapshot(1, 3, 1, java.util.Map.of("viagra", new long[] {3, 1}));
+        TokenStore.Snapshot same = new TokenStore.Snapshot(1, 3, 1, java.util.Map.of("viagra", new long[] {3, 1}));
+        TokenStore.Snapshot other = new TokenStore.Snapshot(1, 3, 1, java.util.Map.of("viagra", new long[] {3, 2}));
+        assertThat(s.hashCode()).isEqualTo(s.hashCode()).isEqualTo(same.hashCode());
+        assertThat(s).isEqualTo(same).isNotEqualTo(other);
+        assertThat(s.tokens()).isEqualTo(same.tokens()).isNotEqualTo(other.tokens());
+    }
 }
