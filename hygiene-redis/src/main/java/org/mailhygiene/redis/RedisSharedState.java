@@ -1090,7 +1090,7 @@ public final class RedisSharedState implements SharedState {
          * The verdict and the time left to its expiry: for a value that carries one ({@code mhs2}, signed or read
          * unchecked by a node without a secret), by this state's clock; for a value without one (written by a node
          * without a secret), the key's own time to live ({@code PTTL}, one more round trip on such a hit), none if
-         * it has none.
+         * it has none, and a miss if the key is gone by then.
          */
         @Override
         public Optional<Found> find(String identity, String sha256) throws SharedStateException {
@@ -1157,6 +1157,11 @@ public final class RedisSharedState implements SharedState {
             }
             // no expiry in the value: the key's own, so that the local cache does not keep it longer than Redis does
             long pttl = call("PTTL", List.of(key), () -> jedis().pttl(key));
+            if (pttl == -2) {
+                // the key expired (or was deleted) between the GET and now: the store no longer holds the verdict, and
+                // taken as "no time known" it was kept locally for a whole verdict-cache expiry more
+                return Optional.empty();
+            }
             return Optional.of(new Found(verdict, pttl > 0 ? Optional.of(Duration.ofMillis(pttl)) : Optional.empty()));
         }
 
