@@ -208,9 +208,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * dictionary's need is said in MiB rounded up; 33 since a 7z header's number of 2^63 or more is ARCHIVE_BROKEN (a
      * negative size read a file as empty); 34 since the names of encrypted zip entries and 7z files are checked (and
      * those a zip's directory lists after its first encrypted entry); 35 since the name of an encrypted zip entry with
-     * ZIP64 sizes, which cannot be passed over, is checked too.
+     * ZIP64 sizes, which cannot be passed over, is checked too; 36 since a name the directory lists after the first
+     * encrypted entry is said to be that, not to be encrypted.
      */
-    static final int VERSION = 35;
+    static final int VERSION = 36;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -1130,7 +1130,7 @@ final class Inspection {
     private void lockedNames(
             String location, String lockedName, Counting compressed, Set<String> streamed, Budget budget)
             throws IOException {
-        encryptedEntryName(location, lockedName);
+        lockedEntryName(location, lockedName, "encrypted");
         while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
             // drain
         }
@@ -1141,7 +1141,7 @@ final class Inspection {
                         .filter(n -> !streamed.contains(n) && !n.equals(lockedName))
                         .distinct()
                         .limit(Math.max(0, policy.maxArchiveEntries() - budget.entries))
-                        .forEach(n -> encryptedEntryName(location, n)));
+                        .forEach(n -> lockedEntryName(location, n, "listed after an encrypted entry, not read")));
     }
 
     /**
@@ -1152,10 +1152,15 @@ final class Inspection {
      * too). The content is not known, so only the name is checked.
      */
     private void encryptedEntryName(String location, String entryName) {
+        lockedEntryName(location, entryName, "encrypted");
+    }
+
+    /** Checks an archive entry's name alone, its location saying why its content was not read ({@code why}). */
+    private void lockedEntryName(String location, String entryName, String why) {
         int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
         Optional<String> cleanName =
                 Optional.of(windowsName(entryName.substring(slash + 1))).filter(n -> !n.isEmpty());
-        names(location + " > " + entryName + " (encrypted)", cleanName, Optional.empty(), Optional.empty());
+        names(location + " > " + entryName + " (" + why + ")", cleanName, Optional.empty(), Optional.empty());
     }
 
     /**

@@ -1170,7 +1170,8 @@ class AttachmentPolicyScannerTest {
                 .containsExactlyInAnyOrder("ENCRYPTED_ARCHIVE", "EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION");
         assertThat(later.rules().stream().map(Rule::description))
                 .anyMatch(d -> d.contains(
-                        "\"files.zip\" > docs/invoice.pdf.js (encrypted): executable or script by" + " name (.js)"));
+                        "\"files.zip\" > docs/invoice.pdf.js (listed after an encrypted entry, not read): executable"
+                                + " or script by name (.js)"));
         // an encrypted text file alone: only what its content is not known for
         Verdict text = scan(Samples.attachment(
                 "notes.zip",
