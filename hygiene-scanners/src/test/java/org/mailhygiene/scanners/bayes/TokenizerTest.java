@@ -1259,4 +1259,32 @@ class TokenizerTest {
                 .contains("signed", "letter", "type:text/plain", "charset:us-ascii")
                 .contains("type:application/pkcs7-mime", "ext:p7m", "mime:smime_signed");
     }
+
+    /**
+     * A review (session 53): tokenizer 20 took letters outside ASCII into addresses, also where they came as a legacy
+     * charset's raw bytes (the Big5 display name run on to {@code @mx.serv.net} of 2002's spam), so such spam lost its
+     * {@code from:none} (2 of the SpamAssassin corpus's spam went from SPAM to CLEAN). An address with such letters
+     * is read only where the value's bytes are UTF-8, as RFC 6532 writes it.
+     */
+    @Test
+    void lettersOutsideAsciiAreAnAddressOnlyInUtf8() throws Exception {
+        byte[] big5Name = {
+            (byte) 0xa4, (byte) 0x4f, (byte) 0xb1, (byte) 0xb6, (byte) 0xac, (byte) 0xec, (byte) 0xa7, (byte) 0xde
+        };
+        java.io.ByteArrayOutputStream legacy = new java.io.ByteArrayOutputStream();
+        legacy.write("From: ".getBytes(StandardCharsets.US_ASCII));
+        legacy.write(big5Name);
+        legacy.write("@mx.serv.example\r\nTo: a@b.example\r\nSubject: hi\r\n\r\nhello there\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(tokenizer.tokenize(MessageContent.ofBytes(legacy.toByteArray())))
+                .contains("from:none")
+                .noneMatch(t -> t.startsWith("from:") && t.endsWith("@mx.serv.example"));
+        byte[] utf8 =
+                ("From: J\u00f6rg <j\u00f6rg@m\u00fcller-technik.example>\r\nTo: a@b.example\r\nSubject: hi\r\n\r\n"
+                                + "hello there\r\n")
+                        .getBytes(StandardCharsets.UTF_8);
+        assertThat(tokenizer.tokenize(MessageContent.ofBytes(utf8)))
+                .contains("from:j\u00f6rg@m\u00fcller-technik.example")
+                .doesNotContain("from:none");
+    }
 }
