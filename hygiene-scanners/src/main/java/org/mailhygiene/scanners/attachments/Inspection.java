@@ -947,13 +947,7 @@ final class Inspection {
                 if (e == null) {
                     // what follows the entries (their directory, and whatever comes after it) is read too, through
                     // the limits: archive tools list what the directory at the end names
-                    while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                        // drain
-                    }
-                    compressed
-                            .tail()
-                            .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
-                            .ifPresent(d -> directory(location, d, streamed, headers));
+                    directoryAtEnd(compressed).ifPresent(d -> directory(location, d, streamed, headers));
                     return;
                 }
                 if (e.encrypted()) {
@@ -1117,6 +1111,17 @@ final class Inspection {
         }
     }
 
+    /**
+     * Reads the rest of a zip (its directory, and whatever comes after it) through the limits, and its directory at
+     * the end from the bytes kept, if there is one to read.
+     */
+    private Optional<ZipDirectory> directoryAtEnd(Counting compressed) throws IOException {
+        while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+            // drain
+        }
+        return compressed.tail().flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()));
+    }
+
     /** An encrypted entry: its content, and that of the entries after it, is not read. */
     private void encryptedEntry(String location) {
         encrypted(location, "archive holds an encrypted entry", "it and any entries after it were not inspected");
@@ -1131,12 +1136,7 @@ final class Inspection {
             String location, String lockedName, Counting compressed, Set<String> streamed, Budget budget)
             throws IOException {
         lockedEntryName(location, lockedName, "encrypted");
-        while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-            // drain
-        }
-        compressed
-                .tail()
-                .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
+        directoryAtEnd(compressed)
                 .ifPresent(d -> d.names().stream()
                         .filter(n -> !streamed.contains(n) && !n.equals(lockedName))
                         .distinct()
