@@ -1148,8 +1148,8 @@ final class Inspection {
      * Checks the name of an archive entry whose content is encrypted, as any entry's name is checked (a blocked
      * extension, a double extension): the password-protected zip holding {@code invoice.exe}, its password in the
      * letter, is the malspam of many years, and the name is readable without the password (until session 53 such an
-     * archive was {@code ENCRYPTED_ARCHIVE} alone, so a site letting encrypted archives through let the program through
-     * too). The content is not known, so only the name is checked.
+     * archive was {@code ENCRYPTED_ARCHIVE} alone, so a site acting harder on programs than on encrypted archives treated
+     * the program as an encrypted archive). The content is not known, so only the name is checked.
      */
     private void encryptedEntryName(String location, String entryName) {
         lockedEntryName(location, entryName, "encrypted");

@@ -1130,8 +1130,8 @@ class AttachmentPolicyScannerTest {
     /**
      * The password-protected zip holding a program, its password in the letter (Bagle, 2004; Emotet and Qakbot since):
      * the entries' names are readable without the password, and until session 53 only ENCRYPTED_ARCHIVE was said, so a
-     * site letting encrypted archives through (or one whose action for programs is harsher) let the program pass as an
-     * encrypted archive. Now each encrypted entry's name is checked as any entry's, and so are the names the directory
+     * site whose action for programs is harsher than for encrypted archives took the program for an encrypted archive.
+     * Now each encrypted entry's name is checked as any entry's, and so are the names the directory
      * at the end lists after it (the reading from the start ends at the first encrypted entry).
      */
     /**
