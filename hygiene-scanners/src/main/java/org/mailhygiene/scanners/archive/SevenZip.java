@@ -728,7 +728,7 @@ public final class SevenZip implements Closeable {
             if (p < 0) {
                 throw new ZipException("7z coder input neither bound nor packed");
             }
-            input = new Range(file, packStarts[p], packSizes[folder.firstPack + p]);
+            input = new Range(file, packStarts[p], packSizes[folder.firstPack + p], "7z pack stream");
         }
         long size = folder.unpackSizes[out];
         return new Bounded(coder(coder, input, size), size, "7z coder output");
@@ -984,42 +984,6 @@ public final class SevenZip implements Closeable {
                 }
                 at += 2;
             }
-        }
-    }
-
-    /** Bytes {@code [at, at + length)} of the archive. */
-    private static final class Range extends InputStream {
-        private final Positioned file;
-        private long at;
-        private long left;
-
-        Range(Positioned file, long at, long length) {
-            this.file = file;
-            this.at = at;
-            this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left == 0) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            int n = file.read(at, b, off, (int) Math.min(len, left));
-            if (n <= 0) {
-                throw new ZipException("7z pack stream cut short");
-            }
-            at += n;
-            left -= n;
-            return n;
         }
     }
 

@@ -1,0 +1,303 @@
+package org.mailhygiene.scanners.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.testkit.junit.RealBinaries;
+
+/**
+ * {@link Rar}: stored RAR4 and RAR5 archives written byte by byte ({@link RarWriter}) are listed as {@code 7z l -slt}
+ * and {@code lsar -j} list them and read back byte for byte; archives written by WinRAR (libarchive's fixtures:
+ * compressed entries, Unicode names, encrypted headers and files) are listed; broken and hostile headers are refused as
+ * such.
+ */
+class RarTest {
+    private static final byte[] HELLO = "hello, world\n".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path dir;
+
+    private static RarWriter sample() {
+        RarWriter w = new RarWriter();
+        w.file("invoice.exe", "MZ a program".getBytes(StandardCharsets.US_ASCII));
+        w.directory("docs");
+        w.file("docs/readme.txt", HELLO);
+        w.file("docs/\u8868\u3060\u3088 r\u00e9sum\u00e9.txt", HELLO);
+        w.file("empty.txt", new byte[0]);
+        w.file("packed.doc", new byte[] {1, 2, 3, 4, 5, 6, 7}).method(3).declaredSize(40);
+        w.file("locked.exe", new byte[16]).encrypted();
+        return w;
+    }
+
+    private static Map<String, byte[]> readAll(Rar r) throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (Rar.Entry e : r.entries()) {
+            if (e.readable()) {
+                try (InputStream in = r.data(e)) {
+                    out.put(e.name(), in.readAllBytes());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One line a file: what both the tools and our reader say of it. */
+    private static String line(String name, boolean folder, long size, long packed, boolean encrypted) {
+        return name + " folder=" + folder + " size=" + size + " packed=" + packed + " encrypted=" + encrypted;
+    }
+
+    private static List<String> ours(Rar r) {
+        List<String> out = new ArrayList<>();
+        for (Rar.Entry e : r.entries()) {
+            out.add(line(e.name(), e.directory(), e.size(), e.packedSize(), e.encrypted()));
+        }
+        return out;
+    }
+
+    private String run(byte[] archive, String program, String pkg, String... args) throws Exception {
+        Path own = Files.createDirectory(dir.resolve("d" + System.nanoTime())); // lsar takes a*.rar for volumes
+        Path f = own.resolve("a.rar");
+        Files.write(f, archive);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(RealBinaries.require(program, pkg).toString());
+        cmd.addAll(List.of(args));
+        cmd.add(f.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    /** What {@code 7z l -slt} lists, in our lines (7-Zip gives a folder's path without its slash, in / form). */
+    private List<String> sevenZipLists(byte[] archive) throws Exception {
+        String out = run(archive, "7z", "p7zip-full", "l", "-slt", "-sccUTF-8");
+        List<String> lines = new ArrayList<>();
+        String[] blocks = out.substring(out.indexOf("----------")).split("\n\n");
+        for (String b : blocks) {
+            Map<String, String> f = new LinkedHashMap<>();
+            for (String l : b.split("\n")) {
+                int eq = l.indexOf(" = ");
+                if (eq > 0) {
+                    f.put(l.substring(0, eq), l.substring(eq + 3));
+                }
+            }
+            if (f.containsKey("Path")) {
+                lines.add(line(
+                        f.get("Path"),
+                        f.get("Folder").equals("+"),
+                        Long.parseLong(f.get("Size")),
+                        Long.parseLong(f.get("Packed Size")),
+                        f.get("Encrypted").equals("+")));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void storedArchivesAreListedAsSevenZipListsThemAndReadBack() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            byte[] archive = five ? sample().rar5() : sample().rar4();
+            Rar r = Rar.open(Positioned.of(archive), 100);
+            assertThat(r.format()).isEqualTo(five ? 5 : 4);
+            assertThat(ours(r)).as("RAR" + (five ? 5 : 4)).isEqualTo(sevenZipLists(archive));
+            assertThat(r.entries()).extracting(Rar.Entry::method).containsExactly(0, 0, 0, 0, 0, 3, 0);
+            Map<String, byte[]> data = readAll(r);
+            assertThat(data.keySet())
+                    .containsExactly(
+                            "invoice.exe",
+                            "docs/readme.txt",
+                            "docs/\u8868\u3060\u3088 r\u00e9sum\u00e9.txt",
+                            "empty.txt");
+            assertThat(data.get("docs/readme.txt")).isEqualTo(HELLO);
+            assertThat(r.entries().get(5).whyUnread()).isEqualTo("compressed (RAR" + (five ? 5 : 4) + " method 3)");
+            assertThat(r.entries().get(6).whyUnread()).isEqualTo("encrypted");
+        }
+    }
+
+    @Test
+    void storedArchivesAreListedAsLsarListsThem() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            byte[] archive = five ? sample().rar5() : sample().rar4();
+            String json = run(archive, "lsar", "unar", "-j");
+            List<String> names = new ArrayList<>();
+            var m = java.util.regex.Pattern.compile("\"XADFileName\": \"((?:[^\"\\\\]|\\\\.)*)\"")
+                    .matcher(json);
+            while (m.find()) {
+                names.add(m.group(1).replace("\\/", "/"));
+            }
+            List<String> expected = new ArrayList<>();
+            for (Rar.Entry e : Rar.open(Positioned.of(archive), 100).entries()) {
+                expected.add(e.name());
+            }
+            assertThat(names).as("RAR" + (five ? 5 : 4)).isEqualTo(expected);
+            assertThat(json).contains("\"XADIsEncrypted\": 1");
+            // lsar tests the stored files' CRCs (-t): the writer's CRCs are the ones the reader checks
+            RarWriter one = new RarWriter();
+            one.file("a.txt", HELLO);
+            String tested = run(five ? one.rar5() : one.rar4(), "lsar", "unar", "-t");
+            assertThat(tested).contains("a.txt").contains("OK");
+        }
+    }
+
+    @Test
+    void aStoredFileFailingItsCrcIsBroken() throws IOException {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter w = new RarWriter();
+            w.file("a.txt", HELLO).crc(12345);
+            byte[] archive = five ? w.rar5() : w.rar4();
+            Rar r = Rar.open(Positioned.of(archive), 10);
+            assertThatThrownBy(() -> readAll(r))
+                    .isInstanceOf(ZipException.class)
+                    .hasMessageContaining("fails its CRC");
+        }
+    }
+
+    @Test
+    void aHeaderFailingItsCrcOrCutShortIsBroken() throws IOException {
+        for (boolean five : new boolean[] {false, true}) {
+            byte[] archive = five ? sample().rar5() : sample().rar4();
+            byte[] changed = archive.clone();
+            int at = indexOf(changed, "invoice".getBytes(StandardCharsets.US_ASCII));
+            changed[at] = 'X';
+            assertThatThrownBy(() -> Rar.open(Positioned.of(changed), 100))
+                    .isInstanceOf(ZipException.class)
+                    .hasMessageContaining("fails its CRC");
+            byte[] cut = java.util.Arrays.copyOf(archive, archive.length - 12);
+            assertThatThrownBy(() -> Rar.open(Positioned.of(cut), 100)).isInstanceOf(ZipException.class);
+        }
+    }
+
+    @Test
+    void encryptedHeadersAreEncrypted() {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter w = new RarWriter().encryptedHeaders();
+            w.file("secret.exe", HELLO);
+            byte[] archive = five ? w.rar5() : w.rar4();
+            assertThatThrownBy(() -> Rar.open(Positioned.of(archive), 100)).isInstanceOf(Rar.Encrypted.class);
+        }
+    }
+
+    @Test
+    void moreFilesThanAllowedIsALimitBeforeTheRest() {
+        RarWriter w = new RarWriter();
+        for (int i = 0; i < 50; i++) {
+            w.file("f" + i + ".txt", HELLO);
+        }
+        for (byte[] archive : List.of(w.rar4(), w.rar5())) {
+            assertThatThrownBy(() -> Rar.open(Positioned.of(archive), 20))
+                    .isInstanceOf(Compressed.Unreadable.class)
+                    .hasMessageContaining("more than 20 files");
+        }
+    }
+
+    @Test
+    void hostileSizesAreRefusedWithoutAllocating() throws IOException {
+        // a RAR5 header claiming 2^40 bytes, and one claiming a name of a million bytes
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        o.writeBytes(new byte[] {0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00});
+        o.writeBytes(new byte[4]);
+        RarWriter.vint(o, 1L << 40);
+        o.writeBytes(new byte[20]);
+        byte[] huge = o.toByteArray();
+        assertThatThrownBy(() -> Rar.open(Positioned.of(huge), 100))
+                .isInstanceOf(ZipException.class)
+                .hasMessageContaining("at most " + Rar.MAX_HEADER);
+        // a number of eleven bytes
+        byte[] endless = huge.clone();
+        for (int i = 12; i < endless.length; i++) {
+            endless[i] = (byte) 0xff;
+        }
+        assertThatThrownBy(() -> Rar.open(Positioned.of(endless), 100)).isInstanceOf(ZipException.class);
+    }
+
+    @Test
+    void aUnicodeNameIsDecodedLinearlyAndBounded() {
+        // RAR4's Unicode form: runs copying the ASCII name (type 3) cannot go past it however many there are
+        byte[] h = new byte[2 + 1 + 1 + 1 + 2000];
+        h[0] = 'a';
+        h[1] = 0;
+        h[2] = 0; // high byte
+        for (int i = 3; i < h.length; i += 3) {
+            h[i] = (byte) 0xff; // four runs
+            if (i + 1 < h.length) {
+                h[i + 1] = 0x7f;
+            }
+        }
+        String name = Rar.name4(h, 0, h.length, true);
+        assertThat(name.length()).isLessThanOrEqualTo(1);
+    }
+
+    private static Rar fixture(String name) throws IOException {
+        try (InputStream in = RarTest.class.getResourceAsStream("rar/" + name + ".rar")) {
+            return Rar.open(Positioned.of(in.readAllBytes()), 100);
+        }
+    }
+
+    @Test
+    void winRarArchivesAreListed() throws IOException {
+        Rar four = fixture("rar");
+        assertThat(four.entries())
+                .extracting(Rar.Entry::name)
+                .containsExactly(
+                        "test.txt", "testlink", "testdir\\test.txt", "testdir", "testemptydir"); // as WinRAR wrote them
+        assertThat(four.entries()).extracting(Rar.Entry::directory).containsExactly(false, false, false, true, true);
+        assertThat(new String(readAll(four).get("test.txt"), StandardCharsets.US_ASCII))
+                .isEqualTo("test text document\r\n"); // stored by WinRAR, its CRC checked
+
+        Rar unicode = fixture("rar_unicode");
+        assertThat(unicode.entries())
+                .extracting(Rar.Entry::name)
+                .contains(
+                        "abcdefghijklmnopqrs\u30c6\u30b9\u30c8.txt",
+                        "\u8868\u3060\u3088\\\u6f22\u5b57\u9577\u3044\u30d5\u30a1\u30a4\u30eb\u540dlong-filename-in-"
+                                + "\u6f22\u5b57.txt");
+
+        Rar stored = fixture("rar5_stored");
+        assertThat(stored.format()).isEqualTo(5);
+        assertThat(stored.entries()).extracting(Rar.Entry::name).containsExactly("helloworld.txt");
+        assertThat(new String(readAll(stored).get("helloworld.txt"), StandardCharsets.US_ASCII))
+                .startsWith("hello libarchive test suite!");
+
+        Rar compressed = fixture("rar5_compressed");
+        assertThat(compressed.entries().get(0).readable()).isFalse();
+        assertThat(compressed.entries().get(0).size()).isEqualTo(1200);
+
+        assertThat(fixture("rar5_unicode").entries())
+                .extracting(Rar.Entry::name)
+                .first()
+                .isEqualTo("\ud83d\udc4b\ud83c\udf0e.txt");
+        assertThat(fixture("rar4_encrypted").entries())
+                .extracting(Rar.Entry::encrypted)
+                .containsExactly(false, true, false, true);
+
+        assertThatThrownBy(() -> fixture("rar_encryption_header")).isInstanceOf(Rar.Encrypted.class);
+        assertThatThrownBy(() -> fixture("rar5_encrypted_filenames")).isInstanceOf(Rar.Encrypted.class);
+    }
+
+    private static int indexOf(byte[] b, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= b.length; i++) {
+            for (int k = 0; k < what.length; k++) {
+                if (b[i + k] != what[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+}
