@@ -2,7 +2,8 @@ package org.mailhygiene.scanners.archive;
 
 /**
  * The archive and compressed-file formats told by their first bytes, which both the attachment policy and the
- * signature scanner open ({@link Compressed} opens bzip2, xz and LZMA-alone files, {@link SevenZip} 7z archives).
+ * signature scanner open ({@link Compressed} opens bzip2, xz and LZMA-alone files, {@link SevenZip} 7z archives,
+ * {@link Rar} RAR archives).
  */
 public enum ArchiveKind {
     /** A zip read from its start: a local file header ({@code PK 03 04}) first. */
@@ -28,7 +29,12 @@ public enum ArchiveKind {
      * A 7z archive ({@code 37 7a bc af 27 1c}), read by offset ({@link SevenZip}: its header is at its end), so callers
      * keep its bytes ({@link Spool}) before reading it.
      */
-    SEVEN_ZIP;
+    SEVEN_ZIP,
+    /**
+     * A RAR archive, format 4.x ({@code 52 61 72 21 1a 07 00}) or 5.0 ({@code 52 61 72 21 1a 07 01 00}), read by offset
+     * ({@link Rar}) from its bytes kept ({@link Spool}); only its stored files' data can be read.
+     */
+    RAR;
 
     /** How many first bytes {@link #of} needs to tell every kind. */
     public static final int PREFIX = 263;
@@ -67,6 +73,9 @@ public enum ArchiveKind {
         }
         if (SevenZip.starts(prefix, n)) {
             return SEVEN_ZIP;
+        }
+        if (Rar.starts(prefix, n)) {
+            return RAR;
         }
         return n >= 13 && lzmaAlone(prefix) ? LZMA : null;
     }

@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.archive;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -38,6 +39,28 @@ public final class Spool implements Positioned, Closeable {
 
     /** An empty spool. */
     public Spool() {}
+
+    /**
+     * A spool holding a stream's bytes to its end (a 7z or RAR archive's, read by offset once kept).
+     *
+     * @param in the stream, read to its end (not closed)
+     * @param buffer a buffer to read through
+     * @return the spool, to close
+     * @throws IOException if reading fails or the temporary file cannot be made or written (the spool is closed then)
+     */
+    public static Spool of(InputStream in, byte[] buffer) throws IOException {
+        Spool spool = new Spool();
+        try {
+            int n;
+            while ((n = in.read(buffer, 0, buffer.length)) >= 0) {
+                spool.write(buffer, 0, n);
+            }
+            return spool;
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+    }
 
     /**
      * Appends bytes.

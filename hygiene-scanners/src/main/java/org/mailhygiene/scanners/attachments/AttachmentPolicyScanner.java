@@ -209,9 +209,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * negative size read a file as empty); 34 since the names of encrypted zip entries and 7z files are checked (and
      * those a zip's directory lists after its first encrypted entry); 35 since the name of an encrypted zip entry with
      * ZIP64 sizes, which cannot be passed over, is checked too; 36 since a name the directory lists after the first
-     * encrypted entry is said to be that, not to be encrypted.
+     * encrypted entry is said to be that, not to be encrypted; 37 since RAR archives are opened (every file's name checked,
+     * stored files inspected, encrypted ones {@code ENCRYPTED_ARCHIVE}).
      */
-    static final int VERSION = 36;
+    static final int VERSION = 37;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

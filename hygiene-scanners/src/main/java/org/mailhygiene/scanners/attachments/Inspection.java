@@ -17,6 +17,7 @@ import java.util.Set;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.Rar;
 import org.mailhygiene.scanners.archive.SevenZip;
 import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
@@ -187,6 +188,7 @@ final class Inspection {
                 && !TarStream.starts(prefix, n)
                 && !TnefStream.starts(prefix, n)
                 && !SevenZip.starts(prefix, n)
+                && !Rar.starts(prefix, n)
                 && (isTextual(trueType)
                         || trueType.equals(BINHEX) // text holding a file, read as text's BinHex files are
                         || declaredType.isEmpty()
@@ -212,7 +214,8 @@ final class Inspection {
         boolean tar = !zip && TarStream.starts(prefix, n);
         boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
         boolean sevenZip = SevenZip.starts(prefix, n);
-        if (zip || tar || tnef || sevenZip || isCompressedFile(prefix, n)) {
+        boolean rar = Rar.starts(prefix, n);
+        if (zip || tar || tnef || sevenZip || rar || isCompressedFile(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
                 add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
             }
@@ -241,6 +244,8 @@ final class Inspection {
                 tnef(location, whole, depth + 1, budget);
             } else if (sevenZip) {
                 sevenZip(location, whole, depth + 1, budget);
+            } else if (rar) {
+                rar(location, whole, depth + 1, budget);
             } else {
                 compressedFile(location, cleanName, ArchiveKind.of(prefix, n), whole, depth + 1, budget);
             }
@@ -769,11 +774,7 @@ final class Inspection {
      * ARCHIVE_LIMIT; a broken archive (a CRC that fails, cut short, a header the format does not allow) ARCHIVE_BROKEN.
      */
     private void sevenZip(String location, InputStream raw, int depth, Budget budget) throws IOException {
-        try (Spool spool = new Spool()) {
-            int n;
-            while ((n = raw.read(drainBuffer, 0, drainBuffer.length)) >= 0) {
-                spool.write(drainBuffer, 0, n);
-            }
+        try (Spool spool = Spool.of(raw, drainBuffer)) {
             Counting compressed = new Counting(InputStream.nullInputStream());
             compressed.count = spool.size();
             try (SevenZip z = SevenZip.open(
@@ -808,6 +809,61 @@ final class Inspection {
                         AttachmentPolicyScanner.ARCHIVE_BROKEN,
                         location,
                         location + ": broken 7z archive: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Opens a RAR archive ({@link Rar}, format 4.x or 5.0), its bytes kept first in a {@link Spool}, and checks every
+     * file entry's name as a zip entry's ({@link #zipEntry}); directories count as entries. A stored file's data (neither
+     * encrypted nor split across volumes) is inspected as a zip entry's, its CRC checked, nested archives opened. A
+     * compressed file (RAR's own compression, not publicly specified, is not decoded here) and a file split across
+     * volumes are checked by name alone: the policy's checks are of names and types, and a compressed entry's type
+     * cannot be read, which is said of no other format's readable entries (a content scanner, clamd, reads RAR). Encrypted
+     * files are ENCRYPTED_ARCHIVE, said once, each one's name checked; an archive whose headers are encrypted
+     * ({@code -hp}) is ENCRYPTED_ARCHIVE as a whole; more files than the entry limit allows is ARCHIVE_LIMIT; a broken
+     * archive (a header or a stored file failing its CRC, cut short) ARCHIVE_BROKEN.
+     */
+    private void rar(String location, InputStream raw, int depth, Budget budget) throws IOException {
+        try (Spool spool = Spool.of(raw, drainBuffer)) {
+            Counting compressed = new Counting(InputStream.nullInputStream());
+            compressed.count = spool.size();
+            try {
+                Rar archive = Rar.open(spool, Math.max(0, policy.maxArchiveEntries() - budget.entries));
+                boolean encryptedMet = false;
+                for (Rar.Entry e : archive.entries()) {
+                    budget.entries++;
+                    if (budget.entries > policy.maxArchiveEntries()) {
+                        throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                    }
+                    if (e.encrypted() && !encryptedMet) {
+                        encryptedMet = true; // said once; the archive's other files are inspected
+                        encrypted(location, "RAR archive holds encrypted files", "they were not inspected");
+                    }
+                    if (e.directory()) {
+                        continue;
+                    }
+                    if (!e.readable()) {
+                        lockedEntryName(location, e.name(), e.whyUnread());
+                        continue;
+                    }
+                    expand(e.packedSize(), compressed, budget);
+                    if (!zipEntry(
+                            location, e.name(), new Expanding(archive.data(e), compressed, budget), depth, budget)) {
+                        return;
+                    }
+                }
+            } catch (LimitReached e) {
+                throw e;
+            } catch (Rar.Encrypted e) {
+                encrypted(location, "RAR archive whose headers are encrypted", "nothing of it was inspected");
+            } catch (Compressed.Unreadable e) {
+                throw new LimitReached(e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        location,
+                        location + ": broken RAR archive: " + e.getMessage());
             }
         }
     }

@@ -10,7 +10,9 @@ import java.io.PushbackInputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +29,7 @@ import org.mailhygiene.internal.LogText;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.Rar;
 import org.mailhygiene.scanners.archive.SevenZip;
 import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
@@ -104,13 +107,20 @@ public final class SignatureScanner implements Scanner {
      * AES-encrypted folders are passed over (were {@code UNSCANNABLE}), its other folders' files searched; 17 since an LZMA
      * decoder takes the memory its dictionary needs ({@link Compressed.Allowance}): small-dictionary archives nested three
      * deep were {@code UNSCANNABLE}; 18 since a 7z header's number of 2^63 or more is {@code UNSCANNABLE} (a negative
-     * unpack size read a file as empty; such an archive was {@code TOO_LARGE}).
+     * unpack size read a file as empty; such an archive was {@code TOO_LARGE}); 19 since RAR archives are opened
+     * ({@link Rar}: stored files searched, compressed ones passed over and named in a {@value #NOT_READ_RULE} rule).
      */
-    public static final String VERSION = "18";
+    public static final String VERSION = "19";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
     public static final String GTUBE_RULE = "GTUBE";
+    /**
+     * The rule a clean verdict carries when files were passed over unread (a RAR archive's compressed files, which are
+     * not decoded here): its description names them (at most ten, then how many more), so that a clean verdict says
+     * what it did not search.
+     */
+    public static final String NOT_READ_RULE = "NOT_READ";
     /** The score of a GTUBE match. */
     public static final double GTUBE_SCORE = 1000.0;
     /** The spam threshold reported with a GTUBE match. */
@@ -280,6 +290,18 @@ public final class SignatureScanner implements Scanner {
                     .elapsed(since(start))
                     .build();
         }
+        if (found.notReadCount > 0) {
+            String more = found.notReadCount > found.notRead.size()
+                    ? "; and " + (found.notReadCount - found.notRead.size()) + " more"
+                    : "";
+            return Verdict.builder(NAME, Outcome.CLEAN)
+                    .rule(new Rule(
+                            NOT_READ_RULE,
+                            java.util.OptionalDouble.empty(),
+                            "not searched: " + String.join("; ", found.notRead) + more))
+                    .elapsed(since(start))
+                    .build();
+        }
         return Verdict.clean(NAME, since(start));
     }
 
@@ -331,6 +353,7 @@ public final class SignatureScanner implements Scanner {
      */
     private static String file(PartInfo part, InputStream in, PatternMatcher m, Found found, byte[] buf)
             throws IOException {
+        found.part = describe(part);
         try {
             return file(in, m, 0, found, buf);
         } catch (ArchiveLimit e) {
@@ -417,6 +440,9 @@ public final class SignatureScanner implements Scanner {
                 case SEVEN_ZIP -> {
                     return sevenZip(whole, depth, found, buf);
                 }
+                case RAR -> {
+                    return rar(whole, depth, found, buf);
+                }
                 case TNEF -> {
                     // a file is read into memory before its name (which follows it): its claimed length is held to
                     // what the archives' budget has left first
@@ -482,11 +508,7 @@ public final class SignatureScanner implements Scanner {
      * @return the path to the entry holding EICAR, or {@code null}
      */
     private static String sevenZip(InputStream whole, int depth, Found found, byte[] buf) throws IOException {
-        try (Spool spool = new Spool()) {
-            int n;
-            while ((n = whole.read(buf)) >= 0) {
-                spool.write(buf, 0, n);
-            }
+        try (Spool spool = Spool.of(whole, buf)) {
             try (SevenZip z = SevenZip.open(
                     spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries), found.decoderMemory)) {
                 if (z.unpackedBytes() > found.archiveBytesLeft) {
@@ -512,6 +534,50 @@ public final class SignatureScanner implements Scanner {
                 throw e;
             } catch (IOException | RuntimeException e) {
                 throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken 7z archive: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A RAR archive's files ({@link Rar}, format 4.x or 5.0), its bytes kept first in a {@link Spool}: each stored file
+     * (neither encrypted nor split across volumes) searched, its CRC checked. A compressed file cannot be read (RAR's
+     * compression is not publicly specified and is not decoded here) and is passed over as an encrypted one is, noted in
+     * {@code found} ({@link Found#notRead}) so that the clean verdict says it was not searched; the archive's own bytes
+     * are searched all the same, as every file's are. Headers encrypted ({@code -hp}): passed over, as a 7z archive's.
+     * A broken archive (a CRC that fails, cut short), as more entries than the limit, is {@code UNSCANNABLE}.
+     *
+     * @return the path to the entry holding EICAR, or {@code null}
+     */
+    private static String rar(InputStream whole, int depth, Found found, byte[] buf) throws IOException {
+        try (Spool spool = Spool.of(whole, buf)) {
+            try {
+                Rar archive = Rar.open(spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries));
+                for (Rar.Entry e : archive.entries()) {
+                    if (e.readable()) {
+                        if (e.packedSize() > found.archiveBytesLeft) {
+                            throw found.overBudget();
+                        }
+                        String hit = entry(e.name(), archive.data(e), depth, found, buf);
+                        if (hit != null) {
+                            return hit;
+                        }
+                        continue;
+                    }
+                    if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
+                        throw new ArchiveLimit(
+                                ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+                    }
+                    if (!e.directory()) {
+                        found.notRead("RAR file \"" + LogText.printable(e.name()) + "\" (" + e.whyUnread() + ")");
+                    }
+                }
+                return null;
+            } catch (Rar.Encrypted e) {
+                return null; // its names encrypted too: passed over as an encrypted zip entry
+            } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken RAR archive: " + e.getMessage());
             }
         }
     }
@@ -795,6 +861,12 @@ public final class SignatureScanner implements Scanner {
         ScanFailure.Kind unopenedKind;
         /** The entries of the message's archives read so far. */
         int archiveEntries;
+        /** The part being searched, for {@link #notRead}. */
+        String part;
+        /** What was passed over unread (a RAR file's compressed data), at most {@value #MAX_NOT_READ} said. */
+        final List<String> notRead = new ArrayList<>();
+        /** How many were passed over unread in all. */
+        int notReadCount;
         /** The walker's decoded-bytes limit: for the message's BinHex files, and for its archives' entries. */
         final long maxDecoded;
         /** The bytes the entries of the message's archives may still expand to. */
@@ -808,6 +880,16 @@ public final class SignatureScanner implements Scanner {
             binHex = TextFiles.binHexBudget(maxDecodedBytes);
             archiveBytesLeft = maxDecodedBytes;
             maxDecoded = maxDecodedBytes;
+        }
+
+        /** The most files passed over unread that the verdict names (it counts the rest). */
+        static final int MAX_NOT_READ = 10;
+
+        /** Notes a file passed over unread in the current part. */
+        void notRead(String what) {
+            if (++notReadCount <= MAX_NOT_READ) {
+                notRead.add(part + ": " + what);
+            }
         }
 
         /** The limit of the bytes the message's archives' entries may expand to, reached. */

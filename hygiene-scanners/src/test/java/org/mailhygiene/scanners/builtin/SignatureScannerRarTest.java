@@ -1,0 +1,114 @@
+package org.mailhygiene.scanners.builtin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mailhygiene.scanners.TestMessages.ascii;
+import static org.mailhygiene.scanners.TestMessages.eicar;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.TestMessages;
+import org.mailhygiene.scanners.archive.RarWriter;
+
+/**
+ * Until session 54 a RAR archive's bytes were searched as they are and its files were not opened: EICAR in a zip in a
+ * stored RAR was clean. Stored files are searched now (RAR 4.x and 5.0), their CRC checked; compressed files, which are
+ * not decoded, are passed over and named in the clean verdict's {@code NOT_READ} rule.
+ */
+class SignatureScannerRarTest {
+    private final SignatureScanner scanner = SignatureScanner.create();
+
+    private Verdict scan(String name, byte[] attachment) throws Exception {
+        return scanner.scan(Message.of(TestMessages.withAttachment("see attached", name, attachment)));
+    }
+
+    private static byte[] deflatedZip(String name, byte[] content) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(out)) {
+            z.putNextEntry(new ZipEntry(name));
+            z.write(content);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void eicarInAStoredRarFileIsInfectedAndTheFindingSaysWhere() throws Exception {
+        byte[] file = ascii("padding ".repeat(40) + eicar() + " padding".repeat(40));
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter plain = new RarWriter();
+            plain.file("readme.txt", ascii("nothing here"));
+            plain.file("dir/eicar.com", file);
+            Verdict v = scan("a.rar", five ? plain.rar5() : plain.rar4());
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description()).endsWith("> dir/eicar.com");
+            // a zip in a stored RAR: EICAR deflated is not in the RAR's bytes
+            RarWriter nested = new RarWriter();
+            nested.file("inner.zip", deflatedZip("eicar.com", file));
+            byte[] rar = five ? nested.rar5() : nested.rar4();
+            assertThat(new String(rar, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
+            Verdict n = scan("b.rar", rar);
+            assertThat(n.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(n.rules().get(0).description()).endsWith("> inner.zip > eicar.com");
+        }
+    }
+
+    @Test
+    void compressedFilesArePassedOverAndNamedInTheCleanVerdict() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter w = new RarWriter();
+            w.file("a.txt", ascii("hello"));
+            w.file("invoice.exe", new byte[] {9, 8, 7, 6}).method(3).declaredSize(1000);
+            Verdict v = scan("c.rar", five ? w.rar5() : w.rar4());
+            assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+            assertThat(v.rules()).extracting(r -> r.name()).containsExactly("NOT_READ");
+            assertThat(v.rules().get(0).description())
+                    .isEqualTo(
+                            "not searched: MIME part '2' (application/octet-stream, c.rar): RAR file \"invoice.exe\" (compressed (RAR"
+                                    + (five ? 5 : 4) + " method 3))");
+        }
+        byte[] winrar;
+        try (InputStream in = RarWriter.class.getResourceAsStream("rar/rar5_compressed.rar")) {
+            winrar = in.readAllBytes();
+        }
+        Verdict real = scan("w.rar", winrar);
+        assertThat(real.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(real.rules().get(0).description()).contains("RAR file \"test.bin\" (compressed (RAR5 method");
+        // a clean stored RAR says nothing
+        RarWriter stored = new RarWriter();
+        stored.file("a.txt", ascii("hello"));
+        assertThat(scan("s.rar", stored.rar5()).rules()).isEmpty();
+    }
+
+    @Test
+    void encryptedFilesAndHeadersArePassedOverAndBrokenOnesAreUnscannable() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter locked = new RarWriter();
+            locked.file("a.exe", new byte[16]).encrypted();
+            locked.file("z/eicar.com", ascii(eicar()));
+            Verdict v = scan("l.rar", five ? locked.rar5() : locked.rar4());
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description()).endsWith("> z/eicar.com");
+            RarWriter headers = new RarWriter().encryptedHeaders();
+            headers.file("a.txt", ascii("x"));
+            assertThat(scan("h.rar", five ? headers.rar5() : headers.rar4()).outcome())
+                    .isEqualTo(Outcome.CLEAN);
+            RarWriter bad = new RarWriter();
+            bad.file("a.txt", ascii("hello")).crc(1);
+            byte[] broken = five ? bad.rar5() : bad.rar4();
+            assertThatThrownBy(() -> scan("b.rar", broken))
+                    .isInstanceOfSatisfying(
+                            ScanException.class,
+                            e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE))
+                    .hasMessageContaining("a broken RAR archive");
+        }
+    }
+}
