@@ -63,6 +63,8 @@ public final class Rar {
      * @param format 4 or 5, the archive's format
      * @param dataAt where its data starts in the archive
      * @param crc its data's CRC-32 as declared, or {@code -1} when none is (RAR5 may give a BLAKE2 hash instead)
+     * @param link whether it is a RAR5 link (a file redirection record: a symbolic or hard link, or a copy of a file
+     *     before it), whose data is none of its own
      */
     public record Entry(
             String name,
@@ -75,23 +77,27 @@ public final class Rar {
             boolean splitAfter,
             int format,
             long dataAt,
-            long crc) {
+            long crc,
+            boolean link) {
         /**
          * Whether its data can be read here: a stored file, neither encrypted nor split across volumes.
          *
          * @return whether it can
          */
         public boolean readable() {
-            return !directory && method == 0 && !encrypted && !splitBefore && !splitAfter;
+            return !directory && !link && method == 0 && !encrypted && !splitBefore && !splitAfter;
         }
 
         /**
-         * Why its data cannot be read ({@link #readable} false, not a directory), for a report: {@code "encrypted"},
-         * {@code "split across volumes"} or {@code "compressed (RAR method N)"}.
+         * Why its data cannot be read ({@link #readable} false, not a directory), for a report: {@code "a link"},
+         * {@code "encrypted"}, {@code "split across volumes"} or {@code "compressed (RARn method N)"}.
          *
          * @return the reason
          */
         public String whyUnread() {
+            if (link) {
+                return "a link";
+            }
             if (encrypted) {
                 return "encrypted";
             }
@@ -281,6 +287,7 @@ public final class Rar {
             throw new ZipException("RAR5 file header longer than its size");
         }
         boolean encrypted = false;
+        boolean link = false;
         Cursor extra = new Cursor(in.b, extraAt, in.b.length);
         while (extra.at < in.b.length) {
             long recordSize = extra.vint();
@@ -288,13 +295,17 @@ public final class Rar {
             if (recordSize < 1 || recordSize > in.b.length - recordStart) {
                 throw new ZipException("RAR5 extra record of " + recordSize + " bytes in \"" + name + "\"");
             }
-            if (extra.vint() == 0x01) {
-                encrypted = true;
-            }
+            long type = extra.vint();
+            encrypted |= type == 0x01;
+            link |= type == 0x05; // a file redirection: a link, or a copy of a file before it
             extra.at = recordStart + (int) recordSize;
         }
         boolean directory = (fileFlags & 0x01) != 0;
         int method = (int) ((compression >> 7) & 0x07);
+        boolean whole = (flags & 0x18) == 0 && !encrypted && !link;
+        if (method == 0 && whole && !directory && (fileFlags & 0x08) == 0 && size != dataSize) {
+            throw new ZipException("RAR5 stored file \"" + name + "\" of " + dataSize + " bytes declaring " + size);
+        }
         add(new Entry(
                 name,
                 directory,
@@ -306,7 +317,8 @@ public final class Rar {
                 (flags & 0x10) != 0,
                 5,
                 dataAt,
-                crc));
+                crc,
+                link));
     }
 
     // ---- RAR 4.x
@@ -409,7 +421,8 @@ public final class Rar {
                 (flags & 0x0002) != 0,
                 4,
                 dataAt,
-                crc));
+                crc,
+                false));
         if (method == 0x30 && (flags & 0x0007) == 0 && !directory && packed != unpacked) {
             throw new ZipException("RAR stored file \"" + name + "\" of " + packed + " bytes declaring " + unpacked);
         }

@@ -567,7 +567,7 @@ public final class SignatureScanner implements Scanner {
                         throw new ArchiveLimit(
                                 ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
                     }
-                    if (!e.directory()) {
+                    if (!e.directory() && !e.link()) { // a link's data is its target's, searched as a file
                         found.notRead("RAR file \"" + LogText.printable(e.name()) + "\" (" + e.whyUnread() + ")");
                     }
                 }

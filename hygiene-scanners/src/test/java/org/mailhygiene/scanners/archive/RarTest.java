@@ -182,6 +182,18 @@ class RarTest {
     }
 
     @Test
+    void aStoredFileDeclaringAnotherSizeThanItsDataIsBroken() {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter w = new RarWriter();
+            w.file("a.txt", HELLO).declaredSize(HELLO.length + 100);
+            byte[] archive = five ? w.rar5() : w.rar4();
+            assertThatThrownBy(() -> Rar.open(Positioned.of(archive), 10))
+                    .isInstanceOf(ZipException.class)
+                    .hasMessageContaining("stored file \"a.txt\" of 13 bytes declaring 113");
+        }
+    }
+
+    @Test
     void encryptedHeadersAreEncrypted() {
         for (boolean five : new boolean[] {false, true}) {
             RarWriter w = new RarWriter().encryptedHeaders();
@@ -276,10 +288,10 @@ class RarTest {
         assertThat(compressed.entries().get(0).readable()).isFalse();
         assertThat(compressed.entries().get(0).size()).isEqualTo(1200);
 
-        assertThat(fixture("rar5_unicode").entries())
-                .extracting(Rar.Entry::name)
-                .first()
-                .isEqualTo("\ud83d\udc4b\ud83c\udf0e.txt");
+        Rar links = fixture("rar5_unicode"); // a file, then a hard link and a symbolic link to it
+        assertThat(links.entries()).extracting(Rar.Entry::name).first().isEqualTo("\ud83d\udc4b\ud83c\udf0e.txt");
+        assertThat(links.entries()).extracting(Rar.Entry::link).containsExactly(false, true, true);
+        assertThat(links.entries().get(1).whyUnread()).isEqualTo("a link");
         assertThat(fixture("rar4_encrypted").entries())
                 .extracting(Rar.Entry::encrypted)
                 .containsExactly(false, true, false, true);

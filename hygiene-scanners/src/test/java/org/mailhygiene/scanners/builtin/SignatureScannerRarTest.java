@@ -82,6 +82,15 @@ class SignatureScannerRarTest {
         Verdict real = scan("w.rar", winrar);
         assertThat(real.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(real.rules().get(0).description()).contains("RAR file \"test.bin\" (compressed (RAR5 method");
+        // links (RAR5 file redirections: a hard and a symbolic link) have no data of their own: neither broken nor
+        // unread
+        byte[] links;
+        try (InputStream in = RarWriter.class.getResourceAsStream("rar/rar5_unicode.rar")) {
+            links = in.readAllBytes();
+        }
+        Verdict linked = scan("links.rar", links);
+        assertThat(linked.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(linked.rules()).isEmpty();
         // a clean stored RAR says nothing
         RarWriter stored = new RarWriter();
         stored.file("a.txt", ascii("hello"));
