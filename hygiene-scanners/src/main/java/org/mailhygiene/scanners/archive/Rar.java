@@ -38,6 +38,8 @@ public final class Rar {
     public static final int MAX_HEADER = 2 << 20;
     /** The most characters (or UTF-8 bytes) of a name read: 8,192 (RAR writes up to 2,048). */
     public static final int MAX_NAME = 8192;
+    /** The bytes read at once while reading headers: 64 KiB. */
+    private static final int WINDOW = 64 * 1024;
 
     /** An archive whose headers, its names too, are encrypted ({@code -hp}): nothing of it can be listed. */
     public static final class Encrypted extends Compressed.Unreadable {
@@ -111,6 +113,11 @@ public final class Rar {
     private final Positioned file;
     private final int maxFiles;
     private final List<Entry> entries = new ArrayList<>();
+    /** The bytes of the file read last, from {@link #windowAt}, for the headers after them. */
+    private final byte[] window = new byte[WINDOW];
+
+    private long windowAt;
+    private int windowLength;
     private int format;
     private boolean volume;
 
@@ -524,10 +531,27 @@ public final class Rar {
         entries.add(e);
     }
 
+    /**
+     * Up to {@code len} bytes at {@code at} (fewer only where the archive ends), through {@link #window}: the headers
+     * of an archive of many small entries are read in one read of the file per {@value #WINDOW} bytes, not two each.
+     */
     private int readAt(long at, byte[] b, int len) throws IOException {
+        if (len > WINDOW) {
+            return readFully(at, b, 0, len);
+        }
+        if (at < windowAt || at + len > windowAt + windowLength) {
+            windowAt = at;
+            windowLength = readFully(at, window, 0, WINDOW);
+        }
+        int n = (int) Math.max(0, Math.min(len, windowAt + windowLength - at));
+        System.arraycopy(window, (int) (at - windowAt), b, 0, n);
+        return n;
+    }
+
+    private int readFully(long at, byte[] b, int off, int len) throws IOException {
         int done = 0;
         while (done < len) {
-            int n = file.read(at + done, b, done, len - done);
+            int n = file.read(at + done, b, off + done, len - done);
             if (n <= 0) {
                 break;
             }

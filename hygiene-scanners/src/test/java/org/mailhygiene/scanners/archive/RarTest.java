@@ -236,6 +236,38 @@ class RarTest {
         assertThatThrownBy(() -> Rar.open(Positioned.of(endless), 100)).isInstanceOf(ZipException.class);
     }
 
+    /**
+     * The headers of an archive of many small entries are read through a window of the file: 571,428 empty service
+     * headers in 8 MB took 500 ms from a spool on disk (two reads of the file each), 48 ms so.
+     */
+    @Test
+    void manyHeadersAreReadInFewReadsOfTheFile() throws IOException {
+        RarWriter w = new RarWriter();
+        for (int i = 0; i < 5000; i++) {
+            w.directory("d" + i);
+        }
+        for (byte[] archive : List.of(w.rar4(), w.rar5())) {
+            Positioned bytes = Positioned.of(archive);
+            int[] reads = {0};
+            Positioned counted = new Positioned() {
+                @Override
+                public long size() {
+                    return bytes.size();
+                }
+
+                @Override
+                public int read(long at, byte[] b, int off, int len) throws IOException {
+                    reads[0]++;
+                    return bytes.read(at, b, off, len);
+                }
+            };
+            assertThat(Rar.open(counted, 10_000).entries()).hasSize(5000);
+            assertThat(reads[0])
+                    .as(archive.length + " bytes")
+                    .isLessThanOrEqualTo(2 + 2 * (archive.length / 65536 + 1));
+        }
+    }
+
     @Test
     void aUnicodeNameIsDecodedLinearlyAndBounded() {
         // RAR4's Unicode form: runs copying the ASCII name (type 3) cannot go past it however many there are
