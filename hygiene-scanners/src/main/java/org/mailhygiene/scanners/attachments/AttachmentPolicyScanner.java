@@ -46,7 +46,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * application/pkcs7-mime; smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure,
  * which the reader's mailer unwraps and shows) is opened by the MIME walker and the message it holds is inspected as
  * part of this one (its parts are the signature's children: {@code part 1.2}; the signature itself is not verified; at
- * most 16 a message, three deep). It reports:
+ * most 16 a message, three deep). Archives are opened and their files checked as attachments (docs/archives.md); of a
+ * RAR archive's compressed files, which are not decoded here, only the names are checked. It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
@@ -55,14 +56,15 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content (text agrees with text: a
  *       bounce's {@code text/rfc822-headers} part, read as {@code message/rfc822}, is no mismatch; informal names such
  *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
- *   <li>{@value #ENCRYPTED}: an encrypted zip entry, an encrypted 7z archive (AES, its names too or not), a password-protected Office Open XML file (a compound file
+ *   <li>{@value #ENCRYPTED}: an encrypted zip entry, an encrypted 7z archive (AES, its names too or not), an encrypted RAR file
+ *       or a RAR archive whose headers are encrypted, a password-protected Office Open XML file (a compound file
  *       holding the encrypted package, named or declared {@code .docx}, {@code .xlsx}, ...) or an S/MIME encrypted
  *       message ({@code enveloped-data}), whose content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs;
  *       for a 7z archive the sizes its header declares, before it is decoded); a 7z coder not read here (PPMd, BCJ2,
  *       Deflate64) or an LZMA dictionary beyond the memory allowed;
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
- *   <li>{@value #ARCHIVE_BROKEN}: a zip, 7z archive or gzip file that cannot be read to its end (or whose stored name is
+ *   <li>{@value #ARCHIVE_BROKEN}: a zip, 7z or RAR archive or gzip file that cannot be read to its end (or whose stored name is
  *       over 1,024 bytes), a zip whose directory at the end, which archive tools list, names a file its entries read
  *       from the start do not hold (a second zip appended to the first), or a part named or declared a zip whose
  *       content does not start as one (archive tools find a zip behind other bytes, text or binary);

@@ -55,7 +55,7 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  *       uuencoded, yEnc-encoded or BinHex-encoded into a {@code text/plain} part (or the data fork of an
  *       {@code application/mac-binhex40} part's BinHex file) or into the lines as sent of a part Thunderbird reads
  *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones),
- *       or in a file of a zip, gzip, tar or 7z archive, of a bzip2, xz or LZMA file, or of a TNEF stream (Outlook's
+ *       or in a file of a zip, gzip, tar or 7z archive, a stored file of a RAR archive, of a bzip2, xz or LZMA file, or of a TNEF stream (Outlook's
  *       {@code winmail.dat}, each attached file under its long name) among those (archives in archives to {@value
  *       #MAX_ARCHIVE_DEPTH} levels; zip entries stored, deflated, or compressed with bzip2, LZMA or xz; a broken
  *       archive searched up to its damage; an encrypted zip entry, which clamd does not alert on by default either,
@@ -83,7 +83,11 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * to read its header at its end; one whose folders declare more bytes than the archives' budget has left is {@link
  * ScanFailure.Kind#TOO_LARGE} before it is decoded, and a broken one, or one with a coder not read here (PPMd, BCJ2,
  * Deflate64), {@link ScanFailure.Kind#UNSCANNABLE}; its AES-encrypted folders are passed over as encrypted zip entries
- * are (their files, or with the header encrypted too all of it; the attachment policy reports them). Broken MIME structure is scanned as far as it can be parsed.
+ * are (their files, or with the header encrypted too all of it; the attachment policy reports them). A RAR archive (4.x or
+ * 5.0) is kept whole likewise and its stored files searched, their CRC checked; its compressed files (RAR's compression
+ * is not decoded here), files split across volumes and encrypted files are passed over, and a clean verdict names the
+ * compressed and split ones in a {@value #NOT_READ_RULE} rule; a broken one is {@link ScanFailure.Kind#UNSCANNABLE}.
+ * Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
