@@ -10,9 +10,9 @@ import java.io.PushbackInputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -295,14 +295,14 @@ public final class SignatureScanner implements Scanner {
                     .build();
         }
         if (found.notReadCount > 0) {
-            String more = found.notReadCount > found.notRead.size()
-                    ? "; and " + (found.notReadCount - found.notRead.size()) + " more"
+            String more = found.notReadCount > Found.MAX_NOT_READ
+                    ? "; and " + (found.notReadCount - Found.MAX_NOT_READ) + " more"
                     : "";
             return Verdict.builder(NAME, Outcome.CLEAN)
                     .rule(new Rule(
                             NOT_READ_RULE,
                             java.util.OptionalDouble.empty(),
-                            "not searched: " + String.join("; ", found.notRead) + more))
+                            "not searched: " + String.join("; ", found.notRead.values()) + more))
                     .elapsed(since(start))
                     .build();
         }
@@ -867,8 +867,8 @@ public final class SignatureScanner implements Scanner {
         int archiveEntries;
         /** The part being searched, for {@link #notRead}. */
         String part;
-        /** What was passed over unread (a RAR file's compressed data), at most {@value #MAX_NOT_READ} said. */
-        final List<String> notRead = new ArrayList<>();
+        /** What was passed over unread (a RAR file's compressed data), by part, at most {@value #MAX_NOT_READ} said. */
+        final Map<String, String> notRead = new LinkedHashMap<>();
         /** How many were passed over unread in all. */
         int notReadCount;
         /** The walker's decoded-bytes limit: for the message's BinHex files, and for its archives' entries. */
@@ -892,7 +892,7 @@ public final class SignatureScanner implements Scanner {
         /** Notes a file passed over unread in the current part. */
         void notRead(String what) {
             if (++notReadCount <= MAX_NOT_READ) {
-                notRead.add(part + ": " + what);
+                notRead.merge(part, part + ": " + what, (said, added) -> said + ", " + what);
             }
         }
 

@@ -91,6 +91,19 @@ class SignatureScannerRarTest {
         Verdict linked = scan("links.rar", links);
         assertThat(linked.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(linked.rules()).isEmpty();
+        // named by part, each part once: ten files, then how many more
+        RarWriter many = new RarWriter();
+        for (int i = 0; i < 12; i++) {
+            many.file("f" + i + ".doc", new byte[] {1}).method(5);
+        }
+        String said = scan("m.rar", many.rar5()).rules().get(0).description();
+        assertThat(said)
+                .startsWith("not searched: MIME part '2' (application/octet-stream, m.rar): RAR file \"f0.doc\""
+                        + " (compressed (RAR5 method 5)), RAR file \"f1.doc\"")
+                .contains("RAR file \"f9.doc\"")
+                .doesNotContain("f10.doc")
+                .endsWith("; and 2 more");
+        assertThat(said.split("MIME part", -1)).hasSize(2);
         // a clean stored RAR says nothing
         RarWriter stored = new RarWriter();
         stored.file("a.txt", ascii("hello"));
