@@ -350,10 +350,6 @@ public final class Rar {
             }
             byte[] header = new byte[size];
             readAt(at, header, size);
-            if ((crc(header, 2, size - 2) & 0xffff) != ArchiveBytes.le16(header, 0)) {
-                throw new ZipException(
-                        "RAR block of type 0x" + Integer.toHexString(type) + " at " + at + " fails its CRC");
-            }
             long added = 0;
             if ((flags & 0x8000) != 0 || type == 0x74 || type == 0x7a) {
                 if (size < 11) {
@@ -362,6 +358,13 @@ public final class Rar {
                 added = ArchiveBytes.le32(header, 7) & 0xffffffffL;
             }
             long dataAt = at + size;
+            CRC32 crc = new CRC32();
+            crc.update(header, 2, size - 2);
+            if ((crc.getValue() & 0xffff) != ArchiveBytes.le16(header, 0)
+                    && !(type >= 0x75 && type <= 0x79 && dataCrcMatches(crc, dataAt, added, header))) {
+                throw new ZipException(
+                        "RAR block of type 0x" + Integer.toHexString(type) + " at " + at + " fails its CRC");
+            }
             switch (type) {
                 case 0x73 -> { // the archive header
                     mainMet = true;
@@ -388,6 +391,27 @@ public final class Rar {
         if (!mainMet) {
             throw new ZipException("RAR archive without its archive header");
         }
+    }
+
+    /**
+     * Whether an old-style block's CRC (a comment, an extra information, a subblock, a recovery record, an authenticity
+     * block: types {@code 0x75} to {@code 0x79}) covers its data after its header too, as libarchive reads it: {@code
+     * crc} holds the header's; its data is read once, within the archive.
+     */
+    private boolean dataCrcMatches(CRC32 crc, long dataAt, long added, byte[] header) throws IOException {
+        if (added == 0 || added > file.size() - dataAt) {
+            return false;
+        }
+        byte[] chunk = new byte[WINDOW];
+        for (long done = 0; done < added; ) {
+            int n = readFully(dataAt + done, chunk, 0, (int) Math.min(WINDOW, added - done));
+            if (n <= 0) {
+                return false;
+            }
+            crc.update(chunk, 0, n);
+            done += n;
+        }
+        return (crc.getValue() & 0xffff) == ArchiveBytes.le16(header, 0);
     }
 
     /** A RAR4 file header; its data's size, the high 32 bits added when it has them. */

@@ -193,6 +193,37 @@ class RarTest {
         }
     }
 
+    /**
+     * An old-style block (here a recovery record, type 0x78) whose CRC covers its data after its header too, as
+     * libarchive reads those blocks: it was taken for a block failing its CRC, the archive for broken.
+     */
+    @Test
+    void anOldStyleBlockWhoseCrcCoversItsDataIsRead() throws IOException {
+        RarWriter w = new RarWriter();
+        w.file("a.txt", HELLO);
+        byte[] base = w.rar4();
+        int end = base.length - 7; // the end of archive block
+        byte[] data = "recovery data, twenty".getBytes(StandardCharsets.US_ASCII);
+        byte[] block = {0, 0, 0x78, 0, (byte) 0x80, 11, 0, (byte) data.length, 0, 0, 0};
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(block, 2, block.length - 2);
+        crc.update(data);
+        block[0] = (byte) crc.getValue();
+        block[1] = (byte) (crc.getValue() >> 8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(base, 0, end);
+        out.writeBytes(block);
+        out.writeBytes(data);
+        out.write(base, end, 7);
+        Rar r = Rar.open(Positioned.of(out.toByteArray()), 10);
+        assertThat(readAll(r).get("a.txt")).isEqualTo(HELLO);
+        byte[] damaged = out.toByteArray();
+        damaged[end + block.length + 3] ^= 1; // its data changed: the CRC fails either way
+        assertThatThrownBy(() -> Rar.open(Positioned.of(damaged), 10))
+                .isInstanceOf(ZipException.class)
+                .hasMessageContaining("RAR block of type 0x78");
+    }
+
     @Test
     void encryptedHeadersAreEncrypted() {
         for (boolean five : new boolean[] {false, true}) {
