@@ -262,10 +262,10 @@ public final class Rar {
                 case 2 -> file5(in, extraAt, flags, end, dataSize);
                 case 4 -> throw new Encrypted("RAR archive whose headers are encrypted");
                 case 5 -> ended = true;
-                case 3 -> {
-                    // a service header (comment, quick open, recovery record, NTFS streams): not a file
+                default -> {
+                    // a service header (3: comment, quick open, recovery record, NTFS streams), or a type this reader
+                    // does not know, which RAR's tools pass over too (the format's "skip if unknown" flag): not a file
                 }
-                default -> throw new ZipException("RAR5 header of unknown type " + type + " at " + at);
             }
             at = end + dataSize;
         }

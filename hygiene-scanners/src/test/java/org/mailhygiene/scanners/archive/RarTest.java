@@ -359,6 +359,10 @@ class RarTest {
                 .extracting(Rar.Entry::encrypted)
                 .containsExactly(false, true, false, true);
 
+        // a header of a type not in the format description (16, flagged "skip if unknown"), as RAR's tools pass over
+        assertThat(fixture("rar5_skip_block_extra_bytes").entries())
+                .extracting(Rar.Entry::name)
+                .containsExactly("helloworld.txt");
         assertThatThrownBy(() -> fixture("rar_encryption_header")).isInstanceOf(Rar.Encrypted.class);
         assertThatThrownBy(() -> fixture("rar5_encrypted_filenames")).isInstanceOf(Rar.Encrypted.class);
     }
