@@ -16,6 +16,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.internal.LogText;
 import org.mailhygiene.internal.ThreatNames;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
 
 /**
  * What {@code hygiene scan} found in one file, and how it is printed: as text lines or as one JSON object.
@@ -96,14 +97,19 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
      * Notes for the error stream that the text lines leave out: a scanner that reported more threat names than a verdict
      * keeps ({@link ThreatNames#MAX_COUNT}) has its kept names printed as {@code FOUND} lines, and this says how many
      * more there were ({@code FILE: note: SCANNER: 12345 more threat names not kept (...)}), so a reader of the plain
-     * output is not left to think the list complete. {@code --json} carries the same text as a rule.
+     * output is not left to think the list complete. A clean verdict of the signature scanner that passed files over
+     * unread (a RAR archive's compressed files, {@link SignatureScanner#NOT_READ_RULE}) has them said the same way
+     * ({@code FILE: note: signatures: not searched: ...}), so that the plain {@code OK} does not read as "every file
+     * searched". {@code --json} carries the same texts as rules.
      */
     List<String> notes() {
         List<String> notes = new ArrayList<>();
         for (ScanResult r : results) {
-            if (r instanceof Verdict v && v.outcome() == Outcome.INFECTED) {
+            if (r instanceof Verdict v) {
                 v.rules().stream()
-                        .filter(rule -> rule.name().equals(ThreatNames.OMITTED_RULE))
+                        .filter(rule -> (v.outcome() == Outcome.INFECTED
+                                        && rule.name().equals(ThreatNames.OMITTED_RULE))
+                                || (v.outcome() == Outcome.CLEAN && rule.name().equals(SignatureScanner.NOT_READ_RULE)))
                         .forEach(rule ->
                                 notes.add(printable(file + ": note: " + v.scanner() + ": " + rule.description())));
             }
