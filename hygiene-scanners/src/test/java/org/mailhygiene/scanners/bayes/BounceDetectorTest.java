@@ -976,4 +976,26 @@ class BounceDetectorTest {
         assertThat(BounceDetector.ownWords("お問い合わせ".repeat(40) + "\n")).isEqualTo(120);
         assertThat(BounceDetector.ownWords("hello\n> quoted words here\nworld")).isEqualTo(2);
     }
+
+    /**
+     * A delay notice (a delivery status notification that says the message is still queued) in the form some MTAs
+     * write it (MailEnable: "Message delivery has been delayed", "will be retried", the original's header lines): a
+     * real one, for a phishing message sent through a compromised server, reached linux-serial@vger.kernel.org in
+     * May 2023 and was classified spam (0.885) for the phishing Subject it quotes (benchmarks/README.md, session 54).
+     * Written here in that form, not copied.
+     */
+    @Test
+    void delayNoticeFromAPostmasterIsABounceWhateverItQuotes() throws Exception {
+        String m = "From: \"Delivery Subsystem\" <postmaster@relay.example>\r\n"
+                + "To: <list@lists.example>\r\nSubject: Message Delivery Delay\r\n"
+                + "Date: Mon, 15 May 2023 02:52:31 +0430\r\nAuto-Submitted: auto-replied\r\n\r\n"
+                + "Relay: Message delivery has been delayed.\r\n\r\n"
+                + "Message is waiting at relay.example for delivery to lists.example.\r\n\r\n"
+                + "The message will be retried for another 29 hours.\r\n\r\n"
+                + "Message headers follow:\r\n\r\nFrom: \"list\" <list@lists.example>\r\n"
+                + "Subject: Your mailbox is due for upgrade - verify your password now\r\n";
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:postmaster", "text:has been delayed");
+    }
 }
