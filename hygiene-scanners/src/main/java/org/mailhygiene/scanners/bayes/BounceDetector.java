@@ -96,7 +96,8 @@ public final class BounceDetector {
      * over links a bounce (a mail daemon's address must come with it, or the returned original) or an automatic reply
      * (an automatic reply's header field must); 5 since an automatic reply's header field or Subject over more than
      * {@value #MAX_AUTO_REPLY_WORDS} words of its own text no longer exempts it; 6 since a delay notice's wording
-     * ("has been delayed", "will be retried") counts as bounce wording.
+     * ("has been delayed", "will be retried") counts as bounce wording, and the returned original's header lines count
+     * in a decoded text part too (a base64 or quoted-printable notice), not only in the raw body.
      */
     static final int VERSION = 6;
 
@@ -1060,13 +1061,16 @@ public final class BounceDetector {
     /**
      * Reads the body once: bounce wording and SMTP diagnostics in the first few text parts, decoded (charset and
      * transfer encoding), and whether the original is quoted (a {@code message/rfc822} part, or at least two of its
-     * header lines in the raw body).
+     * header lines in the raw body or in one of those text parts, decoded).
      */
     private Body body(MessageContent content, RawBody raw) throws IOException {
         String[] wording = {null};
         String[] diagnostic = {null};
         boolean[] address = {false};
         int[] parts = {0};
+        // the original as a text part quotes it once decoded: an Exim notice in base64 returns its header lines there,
+        // where the raw body shows none (session 54)
+        int[] quotedInText = {0};
         walker.walk(content, (PartInfo part, InputStream decoded) -> {
             boolean fields = STATUS_TYPES.contains(part.mimeType());
             if ((!part.mimeType().startsWith("text/") && !fields) || parts[0]++ >= MAX_TEXT_PARTS) {
@@ -1093,9 +1097,12 @@ public final class BounceDetector {
             if (!address[0]) {
                 address[0] = Tokenizer.Address.find(text, 0) != null;
             }
+            if (quotedInText[0] != RETURNED) {
+                quotedInText[0] = Math.max(quotedInText[0], quotesOriginal(text));
+            }
             return wording[0] == null || diagnostic[0] == null || !address[0];
         });
-        int quoted = quotesOriginal(raw.text());
+        int quoted = quotedInText[0] == RETURNED ? RETURNED : Math.max(quotedInText[0], quotesOriginal(raw.text()));
         return new Body(
                 Optional.ofNullable(wording[0]),
                 Optional.ofNullable(diagnostic[0]),
