@@ -443,6 +443,12 @@ public final class RedisSharedState implements SharedState {
      * type), since this state was opened; logged as refused ones are, at most once a minute.
      */
     private final AtomicLong unreadableVerdicts = new AtomicLong();
+    /**
+     * The key and value (or reason, for a key of another type) of the last verdict that could not be read: as for
+     * {@link #lastRefused}, the same value read again after the scan lease is one unreadable verdict, not two.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<String> lastUnreadable =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private final WarningGate unreadableWarning = new WarningGate(Duration.ofNanos(REFUSED_WARNING_NANOS));
 
@@ -1101,7 +1107,7 @@ public final class RedisSharedState implements SharedState {
             } catch (SharedDataException e) {
                 // Not a string (written by hand or by something else; once() tells the server's WRONGTYPE): a miss;
                 // the next verdict stored replaces it.
-                unreadable(key, "it is not a string (wrong type)");
+                unreadable(key, null, "it is not a string (wrong type)");
                 return Optional.empty();
             }
             if (s == null) {
@@ -1123,7 +1129,7 @@ public final class RedisSharedState implements SharedState {
             } else {
                 read = VerdictSigner.withoutTag(s);
                 if (read.isEmpty()) {
-                    unreadable(key, "bad signed expiry");
+                    unreadable(key, s, "bad signed expiry");
                     return Optional.empty();
                 }
             }
@@ -1149,7 +1155,7 @@ public final class RedisSharedState implements SharedState {
             } catch (RuntimeException e) {
                 // The store answered, so this is no outage: an unreadable verdict (another version's format, a hand
                 // edit) is a miss, never a clean result, and the verdict of the scan that follows replaces it.
-                unreadable(key, e.getMessage());
+                unreadable(key, s, e.getMessage());
                 return Optional.empty();
             }
             if (expiresAt != Long.MAX_VALUE) {
@@ -1174,6 +1180,7 @@ public final class RedisSharedState implements SharedState {
                     .orElse(text);
             // the value refused there is replaced: the same forgery written again is counted again
             lastRefused.updateAndGet(r -> r != null && r.startsWith(key + "\n") ? null : r);
+            lastUnreadable.updateAndGet(r -> r != null && r.startsWith(key + "\n") ? null : r);
             call(
                     "SET",
                     List.of(key),
@@ -1230,8 +1237,7 @@ public final class RedisSharedState implements SharedState {
      * many came since the last WARN. The value just refused at the same key, read again, is not counted again.
      */
     private void refused(String key, String stored, String why) {
-        String seen = key + "\n" + stored;
-        if (seen.equals(lastRefused.getAndSet(seen))) {
+        if (readAgain(lastRefused, key, stored)) {
             return; // the same value read again (after taking the scan lease): one refused verdict, counted once
         }
         long total = refusedVerdicts.incrementAndGet();
@@ -1252,9 +1258,15 @@ public final class RedisSharedState implements SharedState {
     /**
      * Logs a verdict that could not be read (a miss: the node scans, and its verdict replaces the value) at WARN, at
      * most once a {@link #REFUSED_WARNING_NANOS minute}, with how many came since the last WARN: a node reads the key
-     * of every message of that content, and logged each one until session 53.
+     * of every message of that content, and logged each one until session 53. The value just found unreadable at the
+     * same key, read again after the scan lease, is not counted again (until session 54 each message counted twice).
+     *
+     * @param stored the value read, or {@code null} for a key of another type (then the reason tells it apart)
      */
-    private void unreadable(String key, String why) {
+    private void unreadable(String key, String stored, String why) {
+        if (readAgain(lastUnreadable, key, stored == null ? "\0" + why : stored)) {
+            return;
+        }
         long total = unreadableVerdicts.incrementAndGet();
         long since = unreadableWarning.pass(total);
         if (since > 0) {
@@ -1267,6 +1279,25 @@ public final class RedisSharedState implements SharedState {
                     since,
                     total);
         }
+    }
+
+    /**
+     * Whether {@code stored} at {@code key} is the value last seen by this kind of count, remembering it if not.
+     */
+    private static boolean readAgain(
+            java.util.concurrent.atomic.AtomicReference<String> last, String key, String stored) {
+        String seen = key + "\n" + stored;
+        return seen.equals(last.getAndSet(seen));
+    }
+
+    /**
+     * How many verdicts read from Redis could not be read (see {@link #unreadable}), counted as {@link
+     * #refusedVerdicts()} are: once per value however often it is read. For tests; the count shows in the WARN lines.
+     *
+     * @return the count
+     */
+    long unreadableVerdicts() {
+        return unreadableVerdicts.get();
     }
 
     /**

@@ -419,6 +419,43 @@ class SignedVerdictsTest {
     }
 
     /**
+     * Found reading session 53's counts: one message whose shared verdict could not be read counted 2 towards the
+     * warning's "N such since the last warning", since the node reads the key again after taking the scan lease (as
+     * refused verdicts did until session 52). Now once per value until the node's own verdict replaces it.
+     */
+    @Test
+    void anUnreadableVerdictIsCountedOncePerMessage() throws Exception {
+        String prefix = prefix();
+        byte[] eicar = SampleMessages.eicarAttachment();
+        try (Node a = node(prefix, with(keyA))) {
+            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
+        }
+        String key = verdictKeys(prefix).get(0);
+        String bad = VerdictSigner.TAG + "0".repeat(64) + "\nnot-a-time\nmhv1\n";
+        assertThat(redisCli("SET", key, bad)).isEqualTo("OK");
+        try (Node b = node(prefix, "")) {
+            assertThat(b.scan(eicar)).isEqualTo(Outcome.INFECTED);
+            assertThat(b.scanner().calls()).hasSize(1);
+            assertThat(b.shared().unreadableVerdicts()).isOne();
+        }
+        // read twice as the lease's second look does: once; replaced by the node's own verdict and written again: twice
+        try (Node c = node(prefix, "")) {
+            c.shared().verdicts().put("id", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            String k = verdictKeys(prefix).stream()
+                    .filter(x -> !x.equals(key))
+                    .findFirst()
+                    .orElseThrow();
+            for (int round = 1; round <= 2; round++) {
+                assertThat(redisCli("SET", k, bad)).isEqualTo("OK");
+                assertThat(c.shared().verdicts().get("id", SHA)).isEmpty();
+                assertThat(c.shared().verdicts().get("id", SHA)).isEmpty();
+                assertThat(c.shared().unreadableVerdicts()).isEqualTo(round);
+                c.shared().verdicts().put("id", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            }
+        }
+    }
+
+    /**
      * A verdict of the scanner's identity before a signature update (clamd's identity holds every instance's VERSION
      * reply, ClamdVersionTrackingTest), copied to the key of the identity after it: the key is signed, so it is
      * refused. Replaying an old signed verdict after an update was never possible; this shows it.
