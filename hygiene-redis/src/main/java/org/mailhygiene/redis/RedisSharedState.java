@@ -1096,7 +1096,9 @@ public final class RedisSharedState implements SharedState {
          * The verdict and the time left to its expiry: for a value that carries one ({@code mhs2}, signed or read
          * unchecked by a node without a secret), by this state's clock; for a value without one (written by a node
          * without a secret), the key's own time to live ({@code PTTL}, one more round trip on such a hit), none if
-         * it has none, and a miss if the key is gone by then.
+         * it has none, and a miss if the key is gone by then. A {@code PTTL} the server refuses after it answered the
+         * {@code GET} (an ACL user without it) is a {@link SharedDataException}, unusable data and no outage; a lost
+         * connection is a {@link SharedStateException} as for any call.
          */
         @Override
         public Optional<Found> find(String identity, String sha256) throws SharedStateException {
@@ -1162,7 +1164,23 @@ public final class RedisSharedState implements SharedState {
                 return Optional.of(new Found(verdict, Optional.of(Duration.ofMillis(-late))));
             }
             // no expiry in the value: the key's own, so that the local cache does not keep it longer than Redis does
-            long pttl = call("PTTL", List.of(key), () -> jedis().pttl(key));
+            long pttl;
+            try {
+                pttl = call("PTTL", List.of(key), () -> jedis().pttl(key));
+            } catch (SharedStateException e) {
+                if (e instanceof SharedDataException
+                        || e instanceof NotRedisException
+                        || !(e.getCause() instanceof JedisDataException)) {
+                    throw e; // a connection lost or timed out, a server that is no Redis: an outage as before
+                }
+                // The server answered the GET and refused the PTTL (an ACL without it, a command renamed away): no
+                // outage, and until session 54 the guard took it for one at every such hit. A miss: the message is
+                // scanned, as for any verdict it cannot use, and the guard logs it as unusable data.
+                throw new SharedDataException(
+                        e.getMessage() + " (the verdict at " + key + " was read but not its time to live: taken as a"
+                                + " miss, the message is scanned; the node needs PTTL on keys under the prefix)",
+                        e);
+            }
             if (pttl == -2) {
                 // the key expired (or was deleted) between the GET and now: the store no longer holds the verdict, and
                 // taken as "no time known" it was kept locally for a whole verdict-cache expiry more

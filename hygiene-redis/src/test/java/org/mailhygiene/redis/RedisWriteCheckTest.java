@@ -88,6 +88,40 @@ class RedisWriteCheckTest {
         }
     }
 
+    /**
+     * Found reading session 53's code: a plain verdict (written by a node without a secret) costs a {@code PTTL} after
+     * its {@code GET}; an ACL user allowed the GET but not the PTTL made the guard take each such hit for an outage
+     * (the store marked down, every node's sharing gone for a back-off). Now the refused PTTL is unusable data: a miss,
+     * a fallback counted and logged, and the store stays up.
+     */
+    @Test
+    void aRefusedPttlAfterAGoodGetIsNoOutage() throws Exception {
+        try (RealRedis redis = RealRedis.start(
+                        server(), dir.resolve("r"), List.of("user nopttl on >pttlpw ~* &* +@all -pttl"));
+                RedisSharedState plain = RedisSharedState.open(redis.url() + "/0?prefix=p:", TIMEOUT);
+                RedisSharedState limited = RedisSharedState.open(
+                        "redis://nopttl:pttlpw@127.0.0.1:" + redis.port() + "/0?prefix=p:", TIMEOUT)) {
+            String sha = "cd".repeat(32);
+            plain.verdicts()
+                    .put(
+                            "id",
+                            sha,
+                            org.mailhygiene.api.Verdict.clean("model", Duration.ofMillis(1)),
+                            Duration.ofHours(1));
+            org.mailhygiene.scanners.shared.GuardedSharedState guarded =
+                    new org.mailhygiene.scanners.shared.GuardedSharedState(limited, java.time.Clock.systemUTC());
+            assertThatThrownBy(() -> guarded.verdicts().find("id", sha))
+                    .isInstanceOf(org.mailhygiene.api.shared.SharedDataException.class)
+                    .hasMessageContaining("NOPERM")
+                    .hasMessageContaining("taken as a miss");
+            assertThat(guarded.outages()).isZero();
+            assertThat(guarded.fallbacks()).isOne();
+            // the store is still used: the next call goes to Redis, not to a store marked down
+            assertThat(guarded.verdicts().get("other id", sha)).isEmpty();
+            assertThat(guarded.outages()).isZero();
+        }
+    }
+
     @Test
     void anAclUserWithoutWriteOrScriptPermissionIsRefused() throws Exception {
         try (RealRedis redis = RealRedis.start(
