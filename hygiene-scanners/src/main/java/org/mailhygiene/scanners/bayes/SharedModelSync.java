@@ -165,7 +165,7 @@ public final class SharedModelSync implements AutoCloseable {
                         if (c[0] == 0 && c[1] == 0) {
                             applied.remove(t);
                         } else {
-                            applied.put(t, c.clone());
+                            applied.put(t, c); // the record hands each reader its own copy (TokenCounts)
                         }
                     });
                     apply(current, d.version(), d.spamMessages(), d.hamMessages(), delta);
@@ -204,6 +204,10 @@ public final class SharedModelSync implements AutoCloseable {
                         snap.hamMessages());
             }
             Map<String, long[]> delta = new HashMap<>();
+            // One pass over the snapshot, whose record hands each reader its own copy of a token's counts
+            // (TokenCounts):
+            // that copy is what the node holds next. Until session 54 the counts were copied three times a token here.
+            Map<String, long[]> next = new HashMap<>();
             snap.tokens().forEach((t, c) -> {
                 long[] old = applied.getOrDefault(t, NONE);
                 long ds = c[0] - old[0];
@@ -211,15 +215,14 @@ public final class SharedModelSync implements AutoCloseable {
                 if (ds != 0 || dh != 0) {
                     delta.put(t, new long[] {ds, dh});
                 }
+                next.put(t, c);
             });
             applied.forEach((t, old) -> {
-                if (!snap.tokens().containsKey(t)) {
+                if (!next.containsKey(t)) {
                     delta.put(t, new long[] {-old[0], -old[1]});
                 }
             });
-            Map<String, long[]> copy = new HashMap<>();
-            snap.tokens().forEach((t, c) -> copy.put(t, c.clone()));
-            applied = copy;
+            applied = next;
             if (wholeDue && delta.isEmpty() && snap.spamMessages() == appliedSpam && snap.hamMessages() == appliedHam) {
                 appliedVersion = snap.version(); // the periodic read found what the node holds: the model stays as is
                 return false;

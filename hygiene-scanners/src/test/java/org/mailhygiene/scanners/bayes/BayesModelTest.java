@@ -488,7 +488,7 @@ class BayesModelTest {
      * Bytes the current thread has allocated so far, or -1 where the JVM does not count them. Reflective: the tests
      * are compiled as part of the module, which does not read {@code jdk.management}; they run on the class path.
      */
-    private static long allocatedBytes() {
+    static long allocatedBytes() {
         try {
             Object bean = Class.forName("java.lang.management.ManagementFactory")
                     .getMethod("getThreadMXBean")
