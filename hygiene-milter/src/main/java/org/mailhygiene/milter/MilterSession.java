@@ -24,6 +24,7 @@ import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.internal.BulkInputStream;
 import org.mailhygiene.internal.LogText;
 import org.mailhygiene.milter.protocol.MilterCodec;
 import org.mailhygiene.milter.protocol.MilterPacket;
@@ -729,7 +730,7 @@ final class MilterSession implements Runnable {
      * end of headers an empty line, body chunks their bytes; end of message ends the stream. Macros are recorded on
      * the way; an abort ends the message with {@link Aborted}, a quit with {@link Ended}.
      */
-    private final class MessageStream extends InputStream {
+    private final class MessageStream extends BulkInputStream {
         private final HeaderEdits headers;
         private MilterPacket pending;
         private byte[] buf = new byte[0];
@@ -740,13 +741,6 @@ final class MilterSession implements Runnable {
         MessageStream(MilterPacket first, HeaderEdits headers) {
             this.pending = first;
             this.headers = headers;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -3,12 +3,13 @@ package org.mailhygiene.scanners.archive;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import org.mailhygiene.internal.BulkInputStream;
 
 /**
  * At most {@code limit} bytes of a stream, which closing this one does not close; the stream ending sooner is an
  * {@link EOFException} naming what was cut short (a tar entry, a 7z file). Not thread-safe.
  */
-class Bounded extends InputStream {
+class Bounded extends BulkInputStream {
     private final InputStream in;
     private final String what;
     /** The bytes still to be read. */
@@ -25,12 +26,6 @@ class Bounded extends InputStream {
         this.in = in;
         this.left = limit;
         this.what = what;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.zip.ZipException;
+import org.mailhygiene.internal.BulkInputStream;
 
 /**
  * A bzip2 stream's content, decoded as it is read: each block's Huffman-coded MTF symbols, their run lengths, the
@@ -19,7 +20,7 @@ import java.util.zip.ZipException;
  * stream cut short) is a {@link ZipException} naming it; a randomised block (written by bzip2 0.9.0 and older only)
  * is refused as such. Not thread-safe.
  */
-public final class Bzip2Stream extends InputStream {
+public final class Bzip2Stream extends BulkInputStream {
     private static final long BLOCK_MAGIC = 0x314159265359L;
     private static final long END_MAGIC = 0x177245385090L;
     private static final int MAX_CODE_LENGTH = 20;
@@ -90,12 +91,6 @@ public final class Bzip2Stream extends InputStream {
      */
     public byte[] unusedInput() {
         return ended ? Arrays.copyOfRange(inBuf, inPos, inEnd) : new byte[0];
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

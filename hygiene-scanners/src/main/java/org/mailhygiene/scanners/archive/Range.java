@@ -1,14 +1,14 @@
 package org.mailhygiene.scanners.archive;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.zip.ZipException;
+import org.mailhygiene.internal.BulkInputStream;
 
 /**
  * Bytes {@code [at, at + length)} of a file read by offset ({@link Positioned}): a 7z pack stream, a RAR file's data.
  * The file ending before them is a {@link ZipException} naming what was cut short. Not thread-safe.
  */
-final class Range extends InputStream {
+final class Range extends BulkInputStream {
     private final Positioned file;
     private final String what;
     private long at;
@@ -27,12 +27,6 @@ final class Range extends InputStream {
         this.at = at;
         this.left = length;
         this.what = what;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.zip.Inflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
+import org.mailhygiene.internal.BulkInputStream;
 
 /**
  * A zip read from its start, entry by entry, as the JDK's {@link ZipInputStream} reads it, and also the entries that
@@ -482,7 +483,7 @@ public final class ZipStream implements AutoCloseable {
      * or without its signature) is read and its CRC and sizes compared; one that does not match, compressed data that
      * does not inflate or is cut short is a {@link ZipException}. Linear in the bytes.
      */
-    private static final class Deflated64 extends InputStream {
+    private static final class Deflated64 extends BulkInputStream {
         private final Source source;
         private final String name;
         private final Inflater inflater = new Inflater(true);
@@ -494,12 +495,6 @@ public final class ZipStream implements AutoCloseable {
         Deflated64(Source source, String name) {
             this.source = source;
             this.name = name;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -559,7 +554,7 @@ public final class ZipStream implements AutoCloseable {
      * A stored entry's data, up to the data descriptor that ends it; what was read beyond the descriptor is given back
      * to the source.
      */
-    private static final class Stored extends InputStream {
+    private static final class Stored extends BulkInputStream {
         private final Source source;
         /** 4, or 8 with a ZIP64 field. */
         private final int sizeBytes;
@@ -583,12 +578,6 @@ public final class ZipStream implements AutoCloseable {
             this.sizeBytes = sizeBytes;
             this.name = name;
             this.longest = 8 + 2 * sizeBytes;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -705,7 +694,7 @@ public final class ZipStream implements AutoCloseable {
      * not decode, is cut short, or does not match is a {@link ZipException}; an LZMA dictionary beyond the memory
      * allowed is {@link Compressed.MemoryLimit}. Linear in the bytes.
      */
-    private static final class Unpacked extends InputStream {
+    private static final class Unpacked extends BulkInputStream {
         private final Source source;
         private final String name;
         private final int method;
@@ -754,12 +743,6 @@ public final class ZipStream implements AutoCloseable {
             }
             this.headerSize = descriptor ? -1 : uncompressed;
             this.pulled = new Pulled(source, descriptor ? Long.MAX_VALUE : compressed);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

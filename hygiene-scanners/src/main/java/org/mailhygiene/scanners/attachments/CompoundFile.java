@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
+import org.mailhygiene.internal.BulkInputStream;
 import org.mailhygiene.scanners.archive.Positioned;
 
 /**
@@ -343,7 +344,7 @@ final class CompoundFile {
     }
 
     /** A stream's bytes from its sectors' offsets in the file, {@code size} of them in all. */
-    private final class Pieces extends InputStream {
+    private final class Pieces extends BulkInputStream {
         private final long[] at;
         private final int pieceSize;
         private final String what;
@@ -356,12 +357,6 @@ final class CompoundFile {
             this.pieceSize = pieceSize;
             this.left = size;
             this.what = what;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.internal.BulkInputStream;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
@@ -1472,7 +1473,7 @@ final class Inspection {
      * An entry's expanded bytes (from a zip entry or a gzip file), counted against the budget; reaching a limit throws
      * {@link LimitReached}.
      */
-    private final class Expanding extends InputStream {
+    private final class Expanding extends BulkInputStream {
         private final InputStream source;
         private final Counting compressed;
         private final Budget budget;
@@ -1481,13 +1482,6 @@ final class Inspection {
             this.source = source;
             this.compressed = compressed;
             this.budget = budget;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.internal.Buffers;
+import org.mailhygiene.internal.BulkInputStream;
 import org.mailhygiene.internal.Checks;
 
 /**
@@ -64,7 +65,7 @@ final class SharedContentStream extends BufferedInputStream implements SharedInp
     }
 
     /** The bytes {@code [start, end)} of the content, opened on first use. */
-    private static final class Slice extends InputStream {
+    private static final class Slice extends BulkInputStream {
         private final MessageContent content;
         private final WalkScope scope;
         private final long start;
@@ -96,13 +97,6 @@ final class SharedContentStream extends BufferedInputStream implements SharedInp
 
         private long remaining() {
             return end < 0 ? Long.MAX_VALUE : Math.max(0, end - start - delivered);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.mailhygiene.internal.BulkInputStream;
 
 /**
  * Files encoded into plain text, found as Thunderbird's parser of untyped text finds them and shows them as
@@ -439,17 +440,8 @@ public final class TextFiles {
         }
     }
 
-    /** A stream that reads in bulk: a single byte is read as a bulk read of one. */
-    private abstract static class BulkStream extends InputStream {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-    }
-
     /** A file decoded line by line from a text as it is read: {@link #fill} decodes the next line. */
-    private abstract static class LineDecoding extends BulkStream {
+    private abstract static class LineDecoding extends BulkInputStream {
         final Lines lines;
         final Budget budget;
         final byte[] decoded;
@@ -762,7 +754,7 @@ public final class TextFiles {
         }
 
         /** A fork: its bytes, then its CRC, checked when the fork is read to its end. */
-        private final class Fork extends BulkStream {
+        private final class Fork extends BulkInputStream {
             private final String what;
             private long remaining;
             private int crc;
