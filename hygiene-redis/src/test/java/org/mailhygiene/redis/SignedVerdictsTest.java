@@ -129,14 +129,19 @@ class SignedVerdictsTest {
         return out.strip();
     }
 
+    /** Scans EICAR with a node holding secret A under {@code prefix} and returns the key of the verdict it stored. */
+    private static String eicarVerdictKey(String prefix) throws Exception {
+        try (Node a = node(prefix, with(keyA))) {
+            assertThat(a.scan(SampleMessages.eicarAttachment())).isEqualTo(Outcome.INFECTED);
+        }
+        return verdictKeys(prefix).get(0);
+    }
+
     @Test
     void aCleanVerdictForgedWithRedisCliForEicarIsNotBelieved() throws Exception {
         String prefix = prefix();
         byte[] eicar = SampleMessages.eicarAttachment();
-        try (Node a = node(prefix, with(keyA))) {
-            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
-        }
-        String key = verdictKeys(prefix).get(0);
+        String key = eicarVerdictKey(prefix);
         assertThat(redisCli("GET", key)).startsWith(VerdictSigner.TAG);
         // what a client that can write under the prefix stores: a clean verdict in the nodes' own format, unsigned,
         // and one with a tag made up (signed with a secret it guessed)
@@ -166,10 +171,7 @@ class SignedVerdictsTest {
     void aForgedVerdictIsCountedOncePerMessageAndAgainWhenWrittenAgain() throws Exception {
         String prefix = prefix();
         byte[] eicar = SampleMessages.eicarAttachment();
-        try (Node a = node(prefix, with(keyA))) {
-            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
-        }
-        String key = verdictKeys(prefix).get(0);
+        String key = eicarVerdictKey(prefix);
         String clean = VerdictCodec.encode(Verdict.clean(SignatureScanner.NAME, Duration.ofMillis(1)));
         try (Node b = node(prefix, with(keyA))) {
             assertThat(redisCli("SET", key, clean)).isEqualTo("OK");
@@ -427,10 +429,7 @@ class SignedVerdictsTest {
     void anUnreadableVerdictIsCountedOncePerMessage() throws Exception {
         String prefix = prefix();
         byte[] eicar = SampleMessages.eicarAttachment();
-        try (Node a = node(prefix, with(keyA))) {
-            assertThat(a.scan(eicar)).isEqualTo(Outcome.INFECTED);
-        }
-        String key = verdictKeys(prefix).get(0);
+        String key = eicarVerdictKey(prefix);
         String bad = VerdictSigner.TAG + "0".repeat(64) + "\nnot-a-time\nmhv1\n";
         assertThat(redisCli("SET", key, bad)).isEqualTo("OK");
         try (Node b = node(prefix, "")) {
