@@ -107,7 +107,8 @@ final class LimitsConfig {
             throw error(
                     c,
                     "delay-warning",
-                    "must be shorter than queue-lifetime (" + lifetime.orElse(Duration.ofDays(7))
+                    "must be shorter than queue-lifetime ("
+                            + ConfigFile.format(lifetime.orElse(Duration.ofDays(7)))
                             + "); a message that waited that long bounces");
         }
         if (lifetime.isPresent() || retry.isPresent() || delayWarning.isPresent()) {

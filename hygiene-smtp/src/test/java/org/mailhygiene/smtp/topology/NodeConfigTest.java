@@ -253,11 +253,11 @@ class NodeConfigTest {
         parse(VALID + "queue-lifetime = 2d\ndelay-warning = 1d\n").build().close();
         fails(
                 VALID + "delay-warning = 7d\n",
-                "node.conf line 12: delay-warning: must be shorter than queue-lifetime (PT168H); a message that waited"
+                "node.conf line 12: delay-warning: must be shorter than queue-lifetime (7d); a message that waited"
                         + " that long bounces");
         fails(
                 VALID + "queue-lifetime = 1h\ndelay-warning = 4h\n",
-                "node.conf line 13: delay-warning: must be shorter than queue-lifetime (PT1H); a message that waited"
+                "node.conf line 13: delay-warning: must be shorter than queue-lifetime (1h); a message that waited"
                         + " that long bounces");
         assertThatThrownBy(() -> parse(VALID + "delay-warning = soon\n"))
                 .isInstanceOf(ConfigException.class)
