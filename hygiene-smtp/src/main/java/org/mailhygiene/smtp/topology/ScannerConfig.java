@@ -97,6 +97,9 @@ final class ScannerConfig {
             "bayes",
             List.of("threshold", "reload-check", "local-domains", "brand-check"));
 
+    /** The longest {@code spamd.backoff}: {@code SpamdScanner.Builder.initialBackoff}'s bound. */
+    private static final Duration SPAMD_MAX_BACKOFF = Duration.ofMinutes(10);
+
     /** Default interval of the PING probes of members marked down. */
     static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
     /** Default interval of the Bayes model file check. */
@@ -527,7 +530,9 @@ final class ScannerConfig {
         s.duration("spamd", "read-timeout").ifPresent(b::readTimeout);
         s.duration("spamd", "deadline").ifPresent(b::deadline);
         s.size("spamd", "size-limit").ifPresent(b::maxMessageSize);
-        s.duration("spamd", "backoff").ifPresent(b::initialBackoff);
+        // the builder's own bound, checked here so that the error names this key's line in the file's units (it
+        // named the scanner line and said "initialBackoff must be at most 10 minutes, was PT11M")
+        s.duration("spamd", "backoff", Duration.ofMillis(1), SPAMD_MAX_BACKOFF).ifPresent(b::initialBackoff);
         Optional<Double> threshold = s.decimal("spamd", "threshold");
         Optional<Double> legacy = c.decimal("spam-threshold");
         if (threshold.isPresent() && legacy.isPresent()) {
@@ -591,8 +596,22 @@ final class ScannerConfig {
     private static NodeService scheduler(Settings s, String family, List<UpdateStep> steps) throws ConfigException {
         SignatureUpdateScheduler.Builder b =
                 SignatureUpdateScheduler.builder(family + "-update").steps(steps);
-        s.duration(family, "update-interval").ifPresent(b::interval);
-        s.durationOrZero(family, "update-jitter").ifPresent(b::jitter);
+        // the scheduler's own bounds, checked here so that each error names its key's line in the file's units (they
+        // named the scanner line or the family and said "jitter PT2H is longer than the interval PT1H")
+        Optional<Duration> interval =
+                s.duration(family, "update-interval", Duration.ofSeconds(1), ConfigFile.MAX_DURATION);
+        Optional<Duration> jitter = s.durationOrZero(family, "update-jitter");
+        Duration effective = interval.orElse(SignatureUpdateScheduler.DEFAULT_INTERVAL);
+        if (jitter.isPresent() && jitter.get().compareTo(effective) > 0) {
+            throw keyAt(
+                    s.c,
+                    family + ".update-jitter",
+                    "must not be longer than " + family + ".update-interval (" + ConfigFile.format(effective)
+                            + (interval.isEmpty() ? ", the default" : "") + "), was "
+                            + s.string(family, "update-jitter").orElseThrow());
+        }
+        interval.ifPresent(b::interval);
+        jitter.ifPresent(b::jitter);
         SignatureUpdateScheduler u = s.build(family, b::build);
         return NodeService.of(family + "-update", u::start, u::close);
     }
@@ -799,6 +818,11 @@ final class ScannerConfig {
 
         Optional<Duration> duration(String family, String setting) throws ConfigException {
             return c.duration(key(family, setting));
+        }
+
+        /** A duration between {@code min} and {@code max}; the error names the bounds as a file writes them. */
+        Optional<Duration> duration(String family, String setting, Duration min, Duration max) throws ConfigException {
+            return c.duration(key(family, setting), min, max);
         }
 
         /** A duration that may also be {@code 0}. */

@@ -187,6 +187,27 @@ class ScannerConfigTest {
     }
 
     @Test
+    void updateTimingAndSpamdBackoffOutOfRangeNameTheirOwnLineInTheFilesUnits() {
+        // until session 54 these were the builders' words: "node.conf line 8: clamd: jitter PT2H is longer than the
+        // interval PT1H (the default)", "node.conf line 6: scanner: initialBackoff must be at most 10 minutes, was
+        // PT11M" (the scanner line, not the key's), "update interval must be at least 1 s, was PT0.5S"
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.update = /bin/true\nclamd.update-jitter = 2h\n",
+                "node.conf line 8: clamd.update-jitter: must not be longer than clamd.update-interval (1h, the"
+                        + " default), was 2h");
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.update = /bin/true\nclamd.update-interval = 10m\n"
+                        + "clamd.update-jitter = 11m\n",
+                "node.conf line 9: clamd.update-jitter: must not be longer than clamd.update-interval (10m), was 11m");
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.update = /bin/true\nclamd.update-interval = 500ms\n",
+                "node.conf line 8: clamd.update-interval: must be between 1s and 36500d, was 500ms");
+        fails(
+                "scanner = spamd:127.0.0.1:783\nspamd.backoff = 11m\n",
+                "node.conf line 7: spamd.backoff: must be between 1ms and 10m, was 11m");
+    }
+
+    @Test
     void vexiraAndCommandScannersNeedAnExecutableAndMayUpdateOnASchedule() throws Exception {
         Path vascan = dir.resolve("vascan");
         Files.writeString(vascan, "#!/bin/sh\nexit 0\n");
