@@ -67,7 +67,7 @@ class NodeConfigRedisKeysTest {
         fails(VALID + "redis-model = site\n", "node.conf line 8: redis-model: needs redis");
         fails(
                 VALID + "redis = redis://127.0.0.1\nredis-timeout = 0ms\n",
-                "node.conf line 9: redis-timeout: must be positive");
+                "node.conf line 9: redis-timeout: must be between 1ms and 10s, was 0ms");
     }
 
     /**

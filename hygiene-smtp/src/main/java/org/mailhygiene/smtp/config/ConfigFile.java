@@ -424,15 +424,32 @@ public final class ConfigFile {
         if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
             throw new IllegalArgumentException("bad bounds " + min + ", " + max);
         }
+        Optional<String> v = string(key);
+        if (v.isPresent() && isZeroOrNegative(v.get())) {
+            throw outOfRange(key, min, max); // said "must be positive", without the range the key has
+        }
         Optional<Duration> d = duration(key);
         if (d.isPresent() && (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0)) {
-            throw error(
-                    key,
-                    entries.get(key).get(0),
-                    "must be between " + format(min) + " and " + format(max) + ", was "
-                            + string(key).orElseThrow());
+            throw outOfRange(key, min, max);
         }
         return d;
+    }
+
+    private static boolean isZeroOrNegative(String text) {
+        try {
+            Duration d = parseDuration(text);
+            return d.isZero() || d.isNegative();
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            return false; // malformed: duration(key) names the problem
+        }
+    }
+
+    private ConfigException outOfRange(String key, Duration min, Duration max) throws ConfigException {
+        return error(
+                key,
+                entries.get(key).get(0),
+                "must be between " + format(min) + " and " + format(max) + ", was "
+                        + string(key).orElseThrow());
     }
 
     /**

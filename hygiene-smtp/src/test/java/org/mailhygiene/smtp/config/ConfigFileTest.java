@@ -258,7 +258,7 @@ class ConfigFileTest {
         assertThatThrownBy(() -> f.duration("d", Duration.ofMillis(1), Duration.ofSeconds(10)))
                 .hasMessage("b.conf line 4: d: must be between 1ms and 10s, was PT0.0005S");
         assertThatThrownBy(() -> f.duration("e", Duration.ofMillis(1), Duration.ofSeconds(10)))
-                .hasMessage("b.conf line 5: e: must be positive");
+                .hasMessage("b.conf line 5: e: must be between 1ms and 10s, was 0s");
         assertThat(f.duration("absent", Duration.ofMillis(1), Duration.ofSeconds(10)))
                 .isEmpty();
         assertThat(ConfigFile.format(Duration.ofMinutes(90))).isEqualTo("90m");

@@ -755,6 +755,13 @@ class NodeConfigTest {
         fails(
                 VALID.replace("stats-flush = 2s", "stats-flush = 500ms"),
                 "node.conf line 11: stats-flush: must be between 1s and 1h, was 500ms");
+        // zero is out of the range too, and said so (until session 54 "must be positive", without the range)
+        fails(
+                VALID.replace("stats-flush = 2s", "stats-flush = 0s"),
+                "node.conf line 11: stats-flush: must be between 1s and 1h, was 0s");
+        fails(
+                VALID + "queue-lifetime = 0d\n",
+                "node.conf line 12: queue-lifetime: must be between 1m and 100d, was 0d");
         fails(
                 VALID + "redis = redis://127.0.0.1:1\nredis-timeout = 11s\n",
                 "node.conf line 13: redis-timeout: must be between 1ms and 10s, was 11s");
