@@ -482,8 +482,20 @@ final class ScannerConfig {
         s.duration("clamd", "read-timeout").ifPresent(b::readTimeout);
         s.duration("clamd", "deadline").ifPresent(b::scanDeadline);
         s.size("clamd", "size-limit").ifPresent(b::streamMaxLength);
-        s.duration("clamd", "backoff").ifPresent(b::initialBackoff);
-        s.duration("clamd", "max-backoff").ifPresent(b::maxBackoff);
+        Optional<Duration> backoff = s.duration("clamd", "backoff");
+        Optional<Duration> maxBackoff = s.duration("clamd", "max-backoff");
+        if (backoff.isPresent() && maxBackoff.isPresent() && backoff.get().compareTo(maxBackoff.get()) > 0) {
+            // checked here so that the error names the key's line in the file's units (it was the builder's
+            // "clamd: initialBackoff PT20M exceeds maxBackoff PT5M"); one given alone moves the other's default
+            throw keyAt(
+                    s.c,
+                    "clamd.backoff",
+                    "must not be longer than clamd.max-backoff ("
+                            + s.string("clamd", "max-backoff").orElseThrow() + "), was "
+                            + s.string("clamd", "backoff").orElseThrow());
+        }
+        backoff.ifPresent(b::initialBackoff);
+        maxBackoff.ifPresent(b::maxBackoff);
         Optional<Duration> versionCheck = s.duration("clamd", "version-check");
         versionCheck.ifPresent(b::versionCheckInterval);
         Duration probe = s.duration("clamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);

@@ -205,6 +205,10 @@ class ScannerConfigTest {
         fails(
                 "scanner = spamd:127.0.0.1:783\nspamd.backoff = 11m\n",
                 "node.conf line 7: spamd.backoff: must be between 1ms and 10m, was 11m");
+        // until session 54 "node.conf line 8: clamd: initialBackoff PT20M exceeds maxBackoff PT5M"
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.max-backoff = 5m\nclamd.backoff = 20m\n",
+                "node.conf line 8: clamd.backoff: must not be longer than clamd.max-backoff (5m), was 20m");
     }
 
     @Test
