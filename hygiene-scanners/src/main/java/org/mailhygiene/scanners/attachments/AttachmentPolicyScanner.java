@@ -212,9 +212,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * those a zip's directory lists after its first encrypted entry); 35 since the name of an encrypted zip entry with
      * ZIP64 sizes, which cannot be passed over, is checked too; 36 since a name the directory lists after the first
      * encrypted entry is said to be that, not to be encrypted; 37 since RAR archives are opened (every file's name checked,
-     * stored files inspected, encrypted ones {@code ENCRYPTED_ARCHIVE}).
+     * stored files inspected, encrypted ones {@code ENCRYPTED_ARCHIVE}); 38 since the name up to a NUL of an archive entry
+     * checked by name alone (a compressed RAR file's, an encrypted entry's) is checked too.
      */
-    static final int VERSION = 37;
+    static final int VERSION = 38;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -120,16 +120,7 @@ final class Inspection {
         Optional<String> declaredType = declared.map(d -> d.toLowerCase(Locale.ROOT));
 
         names(location, cleanName, declaredType, Optional.of(trueType));
-        // a NUL ends a name read as a C string (Thunderbird reads a uuencoded file's name so; no Windows name holds
-        // one): the name up to it is checked too ("invoice.js" NUL ".txt" passed as a text file, parser audit 38)
-        Optional<String> beforeNul = name.filter(s -> s.indexOf('\0') >= 0)
-                .map(s -> windowsName(s.substring(0, s.indexOf('\0'))))
-                .filter(s -> !s.isEmpty() && !cleanName.equals(Optional.of(s))); // a NUL at the end is cut already
-        beforeNul.ifPresent(cut -> names(
-                location + " (its name up to the NUL, \"" + cut + "\")",
-                Optional.of(cut),
-                Optional.empty(),
-                Optional.empty()));
+        namesUpToNul(location, name, cleanName);
         // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
         // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
         // read the names agree, and what it is decides (sMime)
@@ -1212,12 +1203,36 @@ final class Inspection {
         lockedEntryName(location, entryName, "encrypted");
     }
 
-    /** Checks an archive entry's name alone, its location saying why its content was not read ({@code why}). */
+    /**
+     * Checks an archive entry's name alone, its location saying why its content was not read ({@code why}); its name
+     * up to a NUL too, as {@link #item} checks a name whose content it reads.
+     */
     private void lockedEntryName(String location, String entryName, String why) {
         int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
-        Optional<String> cleanName =
-                Optional.of(windowsName(entryName.substring(slash + 1))).filter(n -> !n.isEmpty());
-        names(location + " > " + entryName + " (" + why + ")", cleanName, Optional.empty(), Optional.empty());
+        Optional<String> name = Optional.of(entryName.substring(slash + 1));
+        Optional<String> cleanName = name.map(Inspection::windowsName).filter(n -> !n.isEmpty());
+        String entryLocation = location + " > " + entryName + " (" + why + ")";
+        names(entryLocation, cleanName, Optional.empty(), Optional.empty());
+        namesUpToNul(entryLocation, name, cleanName);
+    }
+
+    /**
+     * A NUL ends a name read as a C string (Thunderbird reads a uuencoded file's name so, 7-Zip and WinRAR a RAR5
+     * file's; no Windows name holds one): the name up to it is checked too ("invoice.js" NUL ".txt" passed as a text
+     * file, parser audit 38; a compressed RAR5 file so named passed the policy until session 54).
+     *
+     * @param name the name as it was given
+     * @param cleanName the name as {@link #names} checked it (a NUL at its end is cut already)
+     */
+    private void namesUpToNul(String location, Optional<String> name, Optional<String> cleanName) {
+        Optional<String> beforeNul = name.filter(s -> s.indexOf('\0') >= 0)
+                .map(s -> windowsName(s.substring(0, s.indexOf('\0'))))
+                .filter(s -> !s.isEmpty() && !cleanName.equals(Optional.of(s)));
+        beforeNul.ifPresent(cut -> names(
+                location + " (its name up to the NUL, \"" + cut + "\")",
+                Optional.of(cut),
+                Optional.empty(),
+                Optional.empty()));
     }
 
     /**

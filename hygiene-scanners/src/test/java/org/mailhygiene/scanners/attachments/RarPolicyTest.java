@@ -65,6 +65,24 @@ class RarPolicyTest {
     }
 
     @Test
+    void aNameUpToItsNulIsCheckedWhenOnlyTheNameIsRead() throws Exception {
+        // a RAR5 name is read up to a NUL by 7-Zip ("7z l" lists "invoice.exe") and WinRAR; a compressed or encrypted
+        // file so named passed the policy as a ".txt" until session 54 (a stored one's name up to the NUL was checked)
+        RarWriter packed = new RarWriter();
+        packed.file("docs/invoice.exe\u0000.txt", new byte[] {1, 2, 3})
+                .method(3)
+                .declaredSize(4000);
+        RarWriter locked = new RarWriter();
+        locked.file("invoice.exe\u0000.txt", new byte[16]).encrypted();
+        for (byte[] rar : new byte[][] {packed.rar5(), locked.rar5()}) {
+            Verdict v = scan("invoice.rar", rar);
+            assertThat(rules(v)).as(v.toString()).contains("EXECUTABLE_ATTACHMENT");
+            assertThat(v.rules().stream().map(Rule::description))
+                    .anyMatch(d -> d.contains("(its name up to the NUL, \"invoice.exe\")"));
+        }
+    }
+
+    @Test
     void nestedArchivesInStoredFilesAreOpened() throws Exception {
         RarWriter w = new RarWriter();
         w.file("inner.zip", Samples.zip("setup.exe", Samples.pe()));
