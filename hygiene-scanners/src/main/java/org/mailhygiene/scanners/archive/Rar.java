@@ -16,7 +16,8 @@ import java.util.zip.ZipException;
  * 5.0 archive format": a 32-bit header CRC, variable-length integers, typed headers with extra and data areas). Every
  * file entry is listed with its name (RAR5: UTF-8; RAR4: its Unicode form when the header holds one, else its bytes as
  * UTF-8 where they are, Latin-1 where not), with the backslashes WinRAR writes in RAR4 names,
- * sizes, directory, encryption, compression method and split (multi-volume) flags; every header's CRC is checked.
+ * sizes, directory, encryption, compression method and split (multi-volume) flags; every header's CRC is checked. A
+ * RAR5 file's NTFS alternate streams (service headers named {@code STM}) are entries too, named {@code FILE:STREAM}.
  *
  * <p>Only stored entries (method "store": RAR5 method 0, RAR4 {@code 0x30}) that are neither encrypted nor split across
  * volumes can be read ({@link Entry#readable}); their data CRC is checked as it is read. RAR's compression is not
@@ -53,7 +54,8 @@ public final class Rar {
     /**
      * One file (or directory) entry of the archive, in its order.
      *
-     * @param name its name as the header has it ({@code /} or {@code \} separated, {@code ..} included)
+     * @param name its name as the header has it ({@code /} or {@code \} separated, {@code ..} included); an NTFS
+     *     stream's is its file's name, a colon and the stream's name as its header has it
      * @param directory whether it is a directory
      * @param size its unpacked size as declared ({@code -1} when RAR5 says it is unknown)
      * @param packedSize the bytes of its data area in this volume
@@ -120,6 +122,8 @@ public final class Rar {
     private int windowLength;
     private int format;
     private boolean volume;
+    /** The name of the RAR5 file header read last, whose NTFS streams the service headers after it hold. */
+    private String lastFile = "";
 
     private Rar(Positioned file, int maxFiles) {
         this.file = file;
@@ -177,7 +181,9 @@ public final class Rar {
     }
 
     /**
-     * The archive's file and directory entries, in order (service headers, comments and the like left out).
+     * The archive's file and directory entries, in order, with a RAR5 file's NTFS alternate streams ({@code rar -os}:
+     * service headers named {@code STM}, whose data WinRAR writes beside the file's) after it, each named {@code
+     * FILE:STREAM}; other service headers (comments, quick open, recovery records) left out.
      *
      * @return them, unmodifiable
      */
@@ -259,12 +265,13 @@ public final class Rar {
                     long archiveFlags = in.vint();
                     volume = (archiveFlags & 0x01) != 0;
                 }
-                case 2 -> file5(in, extraAt, flags, end, dataSize);
+                case 2 -> file5(in, extraAt, flags, end, dataSize, false);
+                case 3 -> file5(in, extraAt, flags, end, dataSize, true);
                 case 4 -> throw new Encrypted("RAR archive whose headers are encrypted");
                 case 5 -> ended = true;
                 default -> {
-                    // a service header (3: comment, quick open, recovery record, NTFS streams), or a type this reader
-                    // does not know, which RAR's tools pass over too (the format's "skip if unknown" flag): not a file
+                    // a type this reader does not know, which RAR's tools pass over too (the format's "skip if
+                    // unknown" flag): not a file
                 }
             }
             at = end + dataSize;
@@ -274,7 +281,13 @@ public final class Rar {
         }
     }
 
-    private void file5(Cursor in, int extraAt, long flags, long dataAt, long dataSize) throws IOException {
+    /**
+     * A RAR5 file header, or a service header ({@code service}), laid out as a file header: of those only an NTFS
+     * stream's ({@code STM}) is an entry, named {@code FILE:STREAM} after the file before it, as 7-Zip lists it ({@code
+     * 7z l -sns}) and writes it on extraction; comments, quick open and recovery records are not files.
+     */
+    private void file5(Cursor in, int extraAt, long flags, long dataAt, long dataSize, boolean service)
+            throws IOException {
         long fileFlags = in.vint();
         long size = in.vint();
         in.vint(); // attributes
@@ -293,8 +306,12 @@ public final class Rar {
         if (in.at > extraAt) {
             throw new ZipException("RAR5 file header longer than its size");
         }
+        if (service && !name.equals("STM")) {
+            return;
+        }
         boolean encrypted = false;
         boolean link = false;
+        String stream = null;
         Cursor extra = new Cursor(in.b, extraAt, in.b.length);
         while (extra.at < in.b.length) {
             long recordSize = extra.vint();
@@ -305,9 +322,18 @@ public final class Rar {
             long type = extra.vint();
             encrypted |= type == 0x01;
             link |= type == 0x05; // a file redirection: a link, or a copy of a file before it
+            if (type == 0x07 && extra.at <= recordStart + recordSize) { // service data: a stream's name
+                stream = new String(in.b, extra.at, recordStart + (int) recordSize - extra.at, StandardCharsets.UTF_8);
+            }
             extra.at = recordStart + (int) recordSize;
         }
-        boolean directory = (fileFlags & 0x01) != 0;
+        if (service) {
+            String streamName = stream == null ? "" : stream.startsWith(":") ? stream.substring(1) : stream;
+            name = lastFile + ":" + streamName; // RAR writes the name with its colon, 7-Zip shows it without
+        } else {
+            lastFile = name;
+        }
+        boolean directory = !service && (fileFlags & 0x01) != 0;
         int method = (int) ((compression >> 7) & 0x07);
         boolean whole = (flags & 0x18) == 0 && !encrypted && !link;
         if (method == 0 && whole && !directory && (fileFlags & 0x08) == 0 && size != dataSize) {

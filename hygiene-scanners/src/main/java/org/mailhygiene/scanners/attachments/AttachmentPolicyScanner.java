@@ -213,9 +213,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * ZIP64 sizes, which cannot be passed over, is checked too; 36 since a name the directory lists after the first
      * encrypted entry is said to be that, not to be encrypted; 37 since RAR archives are opened (every file's name checked,
      * stored files inspected, encrypted ones {@code ENCRYPTED_ARCHIVE}); 38 since the name up to a NUL of an archive entry
-     * checked by name alone (a compressed RAR file's, an encrypted entry's) is checked too.
+     * checked by name alone (a compressed RAR file's, an encrypted entry's) is checked too; 39 since a RAR5 file's NTFS
+     * alternate streams are inspected as its files are.
      */
-    static final int VERSION = 38;
+    static final int VERSION = 39;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

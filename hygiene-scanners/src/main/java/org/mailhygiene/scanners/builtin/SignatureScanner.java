@@ -112,9 +112,10 @@ public final class SignatureScanner implements Scanner {
      * decoder takes the memory its dictionary needs ({@link Compressed.Allowance}): small-dictionary archives nested three
      * deep were {@code UNSCANNABLE}; 18 since a 7z header's number of 2^63 or more is {@code UNSCANNABLE} (a negative
      * unpack size read a file as empty; such an archive was {@code TOO_LARGE}); 19 since RAR archives are opened
-     * ({@link Rar}: stored files searched, compressed ones passed over and named in a {@value #NOT_READ_RULE} rule).
+     * ({@link Rar}: stored files searched, compressed ones passed over and named in a {@value #NOT_READ_RULE} rule); 20
+     * since a RAR5 file's NTFS alternate streams are searched as its files are (were passed over, with nothing said).
      */
-    public static final String VERSION = "19";
+    public static final String VERSION = "20";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -153,6 +153,34 @@ class RarTest {
         }
     }
 
+    /**
+     * A RAR5 file's NTFS alternate streams ({@code rar -os}, service headers named {@code STM}) hold data WinRAR writes
+     * beside the file (7-Zip writes {@code readme.txt:run.exe}); until session 54 they were passed over as comments
+     * are, a program or EICAR in one neither inspected nor searched. They are entries named as 7-Zip lists them.
+     */
+    @Test
+    void ntfsStreamsAreEntriesNamedAsSevenZipListsThem() throws Exception {
+        RarWriter w = new RarWriter();
+        w.file("readme.txt", HELLO);
+        w.stream(":run.exe", "MZ a program".getBytes(StandardCharsets.US_ASCII));
+        w.stream(":..\\..\\Startup\\evil.lnk", HELLO);
+        byte[] archive = w.rar5();
+        Rar r = Rar.open(Positioned.of(archive), 10);
+        List<String> names = r.entries().stream().map(Rar.Entry::name).toList();
+        assertThat(names).containsExactly("readme.txt", "readme.txt:run.exe", "readme.txt:..\\..\\Startup\\evil.lnk");
+        List<String> listed = new ArrayList<>();
+        for (String l : run(archive, "7z", "p7zip-full", "l", "-slt", "-sns", "-sccUTF-8")
+                .split("\n")) {
+            if (l.startsWith("Path = ") && !l.endsWith("a.rar")) {
+                listed.add(l.substring("Path = ".length()));
+            }
+        }
+        assertThat(names).isEqualTo(listed);
+        assertThat(readAll(r).get("readme.txt:run.exe"))
+                .asString(StandardCharsets.US_ASCII)
+                .isEqualTo("MZ a program");
+    }
+
     @Test
     void aStoredFileFailingItsCrcIsBroken() throws IOException {
         for (boolean five : new boolean[] {false, true}) {

@@ -24,6 +24,7 @@ public final class RarWriter {
         boolean splitAfter;
         long declaredSize = -1;
         Long crc;
+        String stream; // an NTFS alternate stream of the file before it: RAR5's STM service header
 
         Item(String name, byte[] data) {
             this.name = name;
@@ -67,6 +68,18 @@ public final class RarWriter {
     /** A file entry. */
     public Item file(String name, byte[] data) {
         Item i = new Item(name, data);
+        items.add(i);
+        return i;
+    }
+
+    /**
+     * An NTFS alternate stream of the file written before it ({@code rar -os}): a RAR5 service header named {@code STM},
+     * its stream's name (RAR writes it with a leading {@code :}) in the header's service data record, its data stored.
+     * RAR5 only ({@link #rar4} writes it as a file named {@code STM}).
+     */
+    public Item stream(String streamName, byte[] data) {
+        Item i = new Item("STM", data);
+        i.stream = streamName;
         items.add(i);
         return i;
     }
@@ -197,6 +210,15 @@ public final class RarWriter {
             vint(h, name.length);
             h.writeBytes(name);
             byte[] extra = new byte[0];
+            if (i.stream != null) {
+                ByteArrayOutputStream r = new ByteArrayOutputStream();
+                vint(r, 0x07); // service data: the stream's name
+                r.writeBytes(i.stream.getBytes(StandardCharsets.UTF_8));
+                ByteArrayOutputStream e = new ByteArrayOutputStream();
+                vint(e, r.size());
+                e.writeBytes(r.toByteArray());
+                extra = e.toByteArray();
+            }
             if (i.encrypted) {
                 ByteArrayOutputStream r = new ByteArrayOutputStream();
                 vint(r, 0x01); // file encryption
@@ -210,7 +232,7 @@ public final class RarWriter {
                 extra = e.toByteArray();
             }
             int flags = (i.directory ? 0 : 0x02) | (i.splitAfter ? 0x10 : 0);
-            header5(out, 2, flags, extra, h.toByteArray(), i.data.length);
+            header5(out, i.stream != null ? 3 : 2, flags, extra, h.toByteArray(), i.data.length);
             out.writeBytes(i.data);
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream();

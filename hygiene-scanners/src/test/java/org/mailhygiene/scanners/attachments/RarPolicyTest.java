@@ -83,6 +83,17 @@ class RarPolicyTest {
     }
 
     @Test
+    void aProgramInAnNtfsStreamIsAnExecutable() throws Exception {
+        // an alternate stream (rar -os) was passed over as a comment is until session 54: the program in it unseen
+        RarWriter w = new RarWriter();
+        w.file("readme.txt", ascii("hello"));
+        w.stream(":..\\..\\Startup\\report.txt", Samples.pe());
+        Verdict v = scan("invoice.rar", w.rar5());
+        assertThat(rules(v)).as(v.toString()).contains("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().get(0).description()).contains("> readme.txt:..\\..\\Startup\\report.txt:");
+    }
+
+    @Test
     void nestedArchivesInStoredFilesAreOpened() throws Exception {
         RarWriter w = new RarWriter();
         w.file("inner.zip", Samples.zip("setup.exe", Samples.pe()));

@@ -41,6 +41,18 @@ class SignatureScannerRarTest {
     }
 
     @Test
+    void eicarInAnNtfsStreamIsInfected() throws Exception {
+        // a RAR5 file's alternate stream (rar -os) was passed over until session 54, with no NOT_READ: a zip in one
+        // holding EICAR deflated was clean
+        RarWriter w = new RarWriter();
+        w.file("readme.txt", ascii("nothing here"));
+        w.stream(":x.zip", deflatedZip("eicar.com", ascii(eicar())));
+        Verdict v = scan("a.rar", w.rar5());
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("> readme.txt:x.zip > eicar.com");
+    }
+
+    @Test
     void eicarInAStoredRarFileIsInfectedAndTheFindingSaysWhere() throws Exception {
         byte[] file = ascii("padding ".repeat(40) + eicar() + " padding".repeat(40));
         for (boolean five : new boolean[] {false, true}) {
