@@ -458,6 +458,9 @@ public final class Rar {
             packed |= (ArchiveBytes.le32(h, 32) & 0xffffffffL) << 32;
             unpacked |= (ArchiveBytes.le32(h, 36) & 0xffffffffL) << 32;
             at = 40;
+            if (packed < 0 || unpacked < 0) { // the data size read so moved the reading back
+                throw new ZipException("RAR file header with a size of 2^63 bytes or more");
+            }
         }
         if (nameSize > h.length - at) {
             throw new ZipException("RAR file name of " + nameSize + " bytes past its header");

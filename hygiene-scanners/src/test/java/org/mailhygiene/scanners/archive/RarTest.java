@@ -296,6 +296,39 @@ class RarTest {
     }
 
     /**
+     * A RAR4 file header with 64-bit sizes (LHD_LARGE) whose high words make a size of 2^63 or more: the data size
+     * read as negative moved the reading back to the same header, which was listed again until the entry limit, and
+     * the broken archive was "more than 100 files" (ARCHIVE_LIMIT, not ARCHIVE_BROKEN).
+     */
+    @Test
+    void aRar4SizeOf2To63OrMoreIsBroken() {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        o.writeBytes(new byte[] {0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x00});
+        RarWriter.block4(o, 0x73, 0, new byte[6]);
+        byte[] name = "a.exe".getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(33 + name.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long packed = -(7 + 33 + name.length); // back to this header's start
+        h.putInt((int) packed)
+                .putInt(1000)
+                .put((byte) 2)
+                .putInt(0)
+                .putInt(0)
+                .put((byte) 29)
+                .put((byte) 0x33);
+        h.putShort((short) name.length)
+                .putInt(0x20)
+                .putInt((int) (packed >>> 32))
+                .putInt(0)
+                .put(name);
+        RarWriter.block4(o, 0x74, 0x8000 | 0x0100, h.array());
+        RarWriter.block4(o, 0x7b, 0x4000, new byte[0]);
+        byte[] archive = o.toByteArray();
+        assertThatThrownBy(() -> Rar.open(Positioned.of(archive), 100))
+                .isInstanceOf(ZipException.class)
+                .hasMessageContaining("2^63");
+    }
+
+    /**
      * The headers of an archive of many small entries are read through a window of the file: 571,428 empty service
      * headers in 8 MB took 500 ms from a spool on disk (two reads of the file each), 48 ms so.
      */

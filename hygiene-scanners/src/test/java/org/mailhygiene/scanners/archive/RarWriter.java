@@ -146,7 +146,7 @@ public final class RarWriter {
     }
 
     /** A block: CRC, type, flags, size, then the rest ({@code rest}); the CRC's low 16 bits over all but itself. */
-    private static void block4(ByteArrayOutputStream out, int type, int flags, byte[] rest) {
+    static void block4(ByteArrayOutputStream out, int type, int flags, byte[] rest) {
         byte[] b = new byte[7 + rest.length];
         b[2] = (byte) type;
         b[3] = (byte) flags;
