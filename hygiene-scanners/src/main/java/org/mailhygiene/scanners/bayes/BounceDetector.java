@@ -59,8 +59,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * </ul>
  *
  * <p><b>Backscatter</b>: a bounce whose quoted original (the {@code From}, {@code Sender}, {@code Return-Path} and
- * {@code Message-ID} lines after the bounce's own header) names none of our {@linkplain #withLocalDomains local
- * domains} (a domain or any subdomain of it). Only with local domains configured; without them, or when no quoted
+ * {@code Message-ID} lines after the bounce's own header, in the raw body or in a decoded text part) names none of
+ * our {@linkplain #withLocalDomains local domains} (a domain or any subdomain of it). Only with local domains configured; without them, or when no quoted
  * original is found, a bounce stays a bounce (we cannot tell).
  *
  * <p><b>Automatic reply</b>: an {@code Auto-Submitted} field other than {@code no}, {@code X-Autoreply},
@@ -97,9 +97,11 @@ public final class BounceDetector {
      * (an automatic reply's header field must); 5 since an automatic reply's header field or Subject over more than
      * {@value #MAX_AUTO_REPLY_WORDS} words of its own text no longer exempts it; 6 since a delay notice's wording
      * ("has been delayed", "will be retried") counts as bounce wording, and the returned original's header lines count
-     * in a decoded text part too (a base64 or quoted-printable notice), not only in the raw body.
+     * in a decoded text part too (a base64 or quoted-printable notice), not only in the raw body; 7 since, with local
+     * domains, the backscatter check reads the original's sender lines there too (a base64 bounce of mail not ours was
+     * a bounce, its original not found).
      */
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     /** Bytes of the raw message, and of each decoded text part, searched for bounce wording. */
     public static final int MAX_SCAN_BYTES = 256 * 1024;
@@ -674,7 +676,9 @@ public final class BounceDetector {
         }
         if (!evidence.isEmpty()) {
             if (!localDomains.isEmpty()) {
+                // the raw body's lines, and the decoded text parts' (a bounce in base64 returns its original there)
                 Set<String> quoted = quotedDomains(raw.text());
+                quoted.addAll(body.quotedDomains);
                 if (quoted.isEmpty()) {
                     evidence.add("original:not-found");
                 } else {
@@ -1049,14 +1053,17 @@ public final class BounceDetector {
 
     /**
      * What the body says: bounce wording, an SMTP diagnostic, a quoted original ({@code quotedOriginal}; {@code
-     * returnedOriginal} when it is as an MTA returns it, see {@link #quotesOriginal}).
+     * returnedOriginal} when it is as an MTA returns it, see {@link #quotesOriginal}), and, with local domains, the
+     * domains the quoted original's sender lines in the decoded text parts name ({@link #quotedDomains}; the raw body's
+     * are read apart).
      */
     private record Body(
             Optional<String> wording,
             Optional<String> diagnostic,
             boolean quotedOriginal,
             boolean returnedOriginal,
-            boolean namesAddress) {}
+            boolean namesAddress,
+            Set<String> quotedDomains) {}
 
     /**
      * Reads the body once: bounce wording and SMTP diagnostics in the first few text parts, decoded (charset and
@@ -1071,6 +1078,8 @@ public final class BounceDetector {
         // the original as a text part quotes it once decoded: an Exim notice in base64 returns its header lines there,
         // where the raw body shows none (session 54)
         int[] quotedInText = {0};
+        // and whose original it is, for the backscatter check, which read the raw body alone until this review
+        Set<String> domains = new LinkedHashSet<>();
         walker.walk(content, (PartInfo part, InputStream decoded) -> {
             boolean fields = STATUS_TYPES.contains(part.mimeType());
             if ((!part.mimeType().startsWith("text/") && !fields) || parts[0]++ >= MAX_TEXT_PARTS) {
@@ -1100,6 +1109,9 @@ public final class BounceDetector {
             if (quotedInText[0] != RETURNED) {
                 quotedInText[0] = Math.max(quotedInText[0], quotesOriginal(text));
             }
+            if (!localDomains.isEmpty()) {
+                domains.addAll(quotedDomains(text));
+            }
             return wording[0] == null || diagnostic[0] == null || !address[0];
         });
         int quoted = quotedInText[0] == RETURNED ? RETURNED : Math.max(quotedInText[0], quotesOriginal(raw.text()));
@@ -1108,7 +1120,8 @@ public final class BounceDetector {
                 Optional.ofNullable(diagnostic[0]),
                 quoted >= QUOTED,
                 quoted == RETURNED,
-                address[0]);
+                address[0],
+                domains);
     }
 
     /**
