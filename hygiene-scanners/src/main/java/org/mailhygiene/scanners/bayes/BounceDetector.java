@@ -99,9 +99,10 @@ public final class BounceDetector {
      * ("has been delayed", "will be retried") counts as bounce wording, and the returned original's header lines count
      * in a decoded text part too (a base64 or quoted-printable notice), not only in the raw body; 7 since, with local
      * domains, the backscatter check reads the original's sender lines there too (a base64 bounce of mail not ours was
-     * a bounce, its original not found).
+     * a bounce, its original not found); 8 since the body is read on to a later text part for the returned original
+     * when the first said all else (wording, diagnostic, address).
      */
-    static final int VERSION = 7;
+    static final int VERSION = 8;
 
     /** Bytes of the raw message, and of each decoded text part, searched for bounce wording. */
     public static final int MAX_SCAN_BYTES = 256 * 1024;
@@ -1068,7 +1069,8 @@ public final class BounceDetector {
     /**
      * Reads the body once: bounce wording and SMTP diagnostics in the first few text parts, decoded (charset and
      * transfer encoding), and whether the original is quoted (a {@code message/rfc822} part, or at least two of its
-     * header lines in the raw body or in one of those text parts, decoded).
+     * header lines in the raw body or in one of those text parts, decoded; the parts are read until all of these are
+     * found, the original included).
      */
     private Body body(MessageContent content, RawBody raw) throws IOException {
         String[] wording = {null};
@@ -1078,6 +1080,8 @@ public final class BounceDetector {
         // the original as a text part quotes it once decoded: an Exim notice in base64 returns its header lines there,
         // where the raw body shows none (session 54)
         int[] quotedInText = {0};
+        // read on (to MAX_TEXT_PARTS) until the returned original is found too: a notice whose first part says all
+        // else returns the original in a later one (until the session 54 review the reading stopped before it)
         // and whose original it is, for the backscatter check, which read the raw body alone until this review
         Set<String> domains = new LinkedHashSet<>();
         walker.walk(content, (PartInfo part, InputStream decoded) -> {
@@ -1095,7 +1099,7 @@ public final class BounceDetector {
                 if (diagnostic[0] == null) {
                     diagnostic[0] = diagnostic(text).or(() -> statusField(text)).orElse(null);
                 }
-                return wording[0] == null || diagnostic[0] == null || !address[0];
+                return wording[0] == null || diagnostic[0] == null || !address[0] || quotedInText[0] != RETURNED;
             }
             if (wording[0] == null) {
                 wording[0] = firstContained(text, BOUNCE_WORDING).orElse(null);
@@ -1112,7 +1116,7 @@ public final class BounceDetector {
             if (!localDomains.isEmpty()) {
                 domains.addAll(quotedDomains(text));
             }
-            return wording[0] == null || diagnostic[0] == null || !address[0];
+            return wording[0] == null || diagnostic[0] == null || !address[0] || quotedInText[0] != RETURNED;
         });
         int quoted = quotedInText[0] == RETURNED ? RETURNED : Math.max(quotedInText[0], quotesOriginal(raw.text()));
         return new Body(

@@ -1054,4 +1054,30 @@ class BounceDetectorTest {
         assertThat(ownBounce.kind()).isEqualTo(MailKind.Kind.BOUNCE);
         assertThat(ownBounce.evidence()).contains("original:dept-a.example");
     }
+
+    /**
+     * The returned original in a second text part, both parts in base64: the notice's wording, diagnostic and the
+     * failed address are all in the first, and the body's reading stopped there, so the original in the second was
+     * never seen and over its links the bounce was classified (review, session 54).
+     */
+    @Test
+    void returnedOriginalInALaterBase64TextPartIsRead() throws Exception {
+        String notice = "This message was created automatically by mail delivery software.\n"
+                + "A message that you sent could not be delivered to one or more of its recipients.\n"
+                + "  nobody@far.example\n    host mx.far.example said: 550 5.1.1 unknown user\n";
+        String original = "Received: from web.far.example ([192.0.2.7]) by relay.far.example\n"
+                + "Message-Id: <abc@web.far.example>\nTo: nobody@far.example\n"
+                + "Subject: You won: http://prize.example/claim\n";
+        String m = "From: \"Mail Delivery System\" <mailer-daemon@relay.far.example>\r\n"
+                + "Return-Path: <bounces@relay.far.example>\r\n"
+                + "To: list@lists.example\r\nSubject: Mail delivery failed: returning message to sender\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64(notice, StandardCharsets.UTF_8) + "\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64(original, StandardCharsets.UTF_8) + "\r\n--b--\r\n";
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:mailer-daemon", "quoted-original");
+    }
 }
