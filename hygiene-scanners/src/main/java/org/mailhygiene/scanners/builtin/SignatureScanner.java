@@ -85,8 +85,8 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * Deflate64), {@link ScanFailure.Kind#UNSCANNABLE}; its AES-encrypted folders are passed over as encrypted zip entries
  * are (their files, or with the header encrypted too all of it; the attachment policy reports them). A RAR archive (4.x or
  * 5.0) is kept whole likewise and its stored files searched, their CRC checked; its compressed files (RAR's compression
- * is not decoded here), files split across volumes and encrypted files are passed over, and a clean verdict names the
- * compressed and split ones in a {@value #NOT_READ_RULE} rule; a broken one is {@link ScanFailure.Kind#UNSCANNABLE}.
+ * is not decoded here), files split across volumes and encrypted files are passed over, and a clean verdict names
+ * them in a {@value #NOT_READ_RULE} rule; a broken one is {@link ScanFailure.Kind#UNSCANNABLE}.
  * Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
@@ -122,8 +122,8 @@ public final class SignatureScanner implements Scanner {
     public static final String GTUBE_RULE = "GTUBE";
     /**
      * The rule a clean verdict carries when files were passed over unread (a RAR archive's compressed files, which are
-     * not decoded here): its description names them (at most ten, then how many more), so that a clean verdict says
-     * what it did not search.
+     * not decoded here, its files split across volumes and its encrypted files): its description names them (at most
+     * ten, then how many more), so that a clean verdict says what it did not search.
      */
     public static final String NOT_READ_RULE = "NOT_READ";
     /** The score of a GTUBE match. */
@@ -546,9 +546,9 @@ public final class SignatureScanner implements Scanner {
     /**
      * A RAR archive's files ({@link Rar}, format 4.x or 5.0), its bytes kept first in a {@link Spool}: each stored file
      * (neither encrypted nor split across volumes) searched, its CRC checked. A compressed file cannot be read (RAR's
-     * compression is not publicly specified and is not decoded here) and is passed over as an encrypted one is, noted in
-     * {@code found} ({@link Found#notRead}) so that the clean verdict says it was not searched; the archive's own bytes
-     * are searched all the same, as every file's are. Headers encrypted ({@code -hp}): passed over, as a 7z archive's.
+     * compression is not publicly specified and is not decoded here) and is passed over, as an encrypted or split one
+     * is, each noted in {@code found} ({@link Found#notRead}) so that the clean verdict says it was not searched; the
+     * archive's own bytes are searched all the same, as every file's are. Headers encrypted ({@code -hp}): passed over, as a 7z archive's.
      * A broken archive (a CRC that fails, cut short), as more entries than the limit, is {@code UNSCANNABLE}.
      *
      * @return the path to the entry holding EICAR, or {@code null}
@@ -868,7 +868,10 @@ public final class SignatureScanner implements Scanner {
         int archiveEntries;
         /** The part being searched, for {@link #notRead}. */
         String part;
-        /** What was passed over unread (a RAR file's compressed data), by part, at most {@value #MAX_NOT_READ} said. */
+        /**
+         * What was passed over unread (a RAR file's compressed, split or encrypted data), by part, at most {@value
+         * #MAX_NOT_READ} said.
+         */
         final Map<String, String> notRead = new LinkedHashMap<>();
         /** How many were passed over unread in all. */
         int notReadCount;

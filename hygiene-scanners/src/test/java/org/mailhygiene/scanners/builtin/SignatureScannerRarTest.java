@@ -131,6 +131,15 @@ class SignatureScannerRarTest {
             Verdict v = scan("l.rar", five ? locked.rar5() : locked.rar4());
             assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
             assertThat(v.rules().get(0).description()).endsWith("> z/eicar.com");
+            // an encrypted file is named in the clean verdict's NOT_READ rule, as a compressed one is
+            // (docs/archives.md)
+            RarWriter quiet = new RarWriter();
+            quiet.file("a.exe", new byte[16]).encrypted();
+            quiet.file("b.txt", ascii("x"));
+            Verdict q = scan("q.rar", five ? quiet.rar5() : quiet.rar4());
+            assertThat(q.outcome()).isEqualTo(Outcome.CLEAN);
+            assertThat(q.rules()).extracting(r -> r.name()).containsExactly("NOT_READ");
+            assertThat(q.rules().get(0).description()).endsWith("RAR file \"a.exe\" (encrypted)");
             RarWriter headers = new RarWriter().encryptedHeaders();
             headers.file("a.txt", ascii("x"));
             assertThat(scan("h.rar", five ? headers.rar5() : headers.rar4()).outcome())
