@@ -548,8 +548,9 @@ public final class SignatureScanner implements Scanner {
      * (neither encrypted nor split across volumes) searched, its CRC checked. A compressed file cannot be read (RAR's
      * compression is not publicly specified and is not decoded here) and is passed over, as an encrypted or split one
      * is, each noted in {@code found} ({@link Found#notRead}) so that the clean verdict says it was not searched; the
-     * archive's own bytes are searched all the same, as every file's are. Headers encrypted ({@code -hp}): passed over, as a 7z archive's.
-     * A broken archive (a CRC that fails, cut short), as more entries than the limit, is {@code UNSCANNABLE}.
+     * archive's own bytes are searched all the same, as every file's are. Headers encrypted ({@code -hp}): passed over,
+     * as a 7z archive's. A broken archive (a CRC that fails, cut short), as more entries than the limit, is {@code
+     * UNSCANNABLE}.
      *
      * @return the path to the entry holding EICAR, or {@code null}
      */
