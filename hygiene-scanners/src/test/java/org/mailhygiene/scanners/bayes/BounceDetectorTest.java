@@ -1008,22 +1008,19 @@ class BounceDetectorTest {
      */
     @Test
     void returnedOriginalInsideABase64TextIsRead() throws Exception {
-        String text = "This message was created automatically by mail delivery software.\n\n"
-                + "A message that you sent could not be delivered to one or more of its recipients.\n"
-                + "This is a permanent error. The following address(es) failed:\n\n  nobody@far.example\n\n"
-                + "--- The header of the original message is following. ---\n\n"
-                + "Received: from web.far.example ([192.0.2.7]) by relay.far.example; Sat, 18 Jul 2020 03:26:18 +0200\n"
-                + "Message-Id: <abc@web.far.example>\nTo: nobody@far.example\n"
-                + "Subject: You won: http://prize.example/claim\n";
-        String m = "From: \"Mail Delivery System\" <mailer-daemon@relay.far.example>\r\n"
-                + "To: list@lists.example\r\nSubject: Mail delivery failed: returning message to sender\r\n"
-                + "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + b64(text, StandardCharsets.UTF_8) + "\r\n";
-        MailKind k = kind(detector, m);
+        MailKind k = kind(detector, eximNoticeInBase64("list@lists.example", EXIM_TEXT));
         assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
         assertThat(k.evidence()).contains("from:mailer-daemon", "quoted-original");
     }
+
+    /** An Exim notice's text returning the original's header (its Subject linking), as 1&1's above. */
+    private static final String EXIM_TEXT = "This message was created automatically by mail delivery software.\n\n"
+            + "A message that you sent could not be delivered to one or more of its recipients.\n"
+            + "This is a permanent error. The following address(es) failed:\n\n  nobody@far.example\n\n"
+            + "--- The header of the original message is following. ---\n\n"
+            + "Received: from web.far.example ([192.0.2.7]) by relay.far.example; Sat, 18 Jul 2020 03:26:18 +0200\n"
+            + "Message-Id: <abc@web.far.example>\nTo: nobody@far.example\n"
+            + "Subject: You won: http://prize.example/claim\n";
 
     /**
      * A bounce in base64 is told by its decoded text's returned original (above); whose that original is must be read
@@ -1033,24 +1030,13 @@ class BounceDetectorTest {
      */
     @Test
     void base64BounceOfMailNotOursIsBackscatter() throws Exception {
-        String text = "A message that you sent could not be delivered to one or more of its recipients.\n"
-                + "The following address(es) failed:\n\n  alice@dept-a.example\n\n"
-                + "--- The header of the original message is following. ---\n\n"
-                + "Received: from web.far.example ([192.0.2.7]) by relay.far.example\n"
-                + "Message-Id: <abc@web.far.example>\nFrom: sales@cheap-pills.example\n"
-                + "Subject: You won: http://prize.example/claim\n";
-        String m = "From: \"Mail Delivery System\" <mailer-daemon@relay.far.example>\r\n"
-                + "To: alice@dept-a.example\r\nSubject: Mail delivery failed: returning message to sender\r\n"
-                + "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + b64(text, StandardCharsets.UTF_8) + "\r\n";
-        MailKind k = kind(ours, m);
+        String text = EXIM_TEXT + "From: sales@cheap-pills.example\n";
+        MailKind k = kind(ours, eximNoticeInBase64("alice@dept-a.example", text));
         assertThat(k.kind()).isEqualTo(MailKind.Kind.BACKSCATTER);
         assertThat(k.evidence()).anyMatch(e -> e.startsWith("original-not-ours:"));
         String fromUs = text.replace("sales@cheap-pills.example", "bob@dept-a.example")
                 .replace("abc@web.far.example", "abc@dept-a.example");
-        MailKind ownBounce =
-                kind(ours, m.replace(b64(text, StandardCharsets.UTF_8), b64(fromUs, StandardCharsets.UTF_8)));
+        MailKind ownBounce = kind(ours, eximNoticeInBase64("alice@dept-a.example", fromUs));
         assertThat(ownBounce.kind()).isEqualTo(MailKind.Kind.BOUNCE);
         assertThat(ownBounce.evidence()).contains("original:dept-a.example");
     }
@@ -1079,5 +1065,14 @@ class BounceDetectorTest {
         MailKind k = kind(detector, m);
         assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
         assertThat(k.evidence()).contains("from:mailer-daemon", "quoted-original");
+    }
+
+    /** An Exim-style notice from its mail daemon to {@code to}, its whole text (the original's header too) in base64. */
+    private static String eximNoticeInBase64(String to, String text) {
+        return "From: \"Mail Delivery System\" <mailer-daemon@relay.far.example>\r\n"
+                + "To: " + to + "\r\nSubject: Mail delivery failed: returning message to sender\r\n"
+                + "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64(text, StandardCharsets.UTF_8) + "\r\n";
     }
 }
