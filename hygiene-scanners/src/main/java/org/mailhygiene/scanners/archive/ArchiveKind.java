@@ -53,6 +53,12 @@ public enum ArchiveKind {
         if (n >= 3 && (prefix[0] & 0xff) == 0x1f && (prefix[1] & 0xff) == 0x8b && prefix[2] == 8) {
             return GZIP;
         }
+        if (SevenZip.starts(prefix, n)) {
+            return SEVEN_ZIP; // before TAR: a signature at the start, which 7-Zip reads by, over "ustar" at 257
+        }
+        if (Rar.starts(prefix, n)) {
+            return RAR; // likewise: a file name can put "ustar" at 257 (review, session 54)
+        }
         if (TarStream.starts(prefix, n)) {
             return TAR; // before TNEF, as the attachment policy opens content that starts as both
         }
@@ -70,12 +76,6 @@ public enum ArchiveKind {
         }
         if (n >= 6 && startsAt(prefix, 0, XZ_MAGIC)) {
             return XZ;
-        }
-        if (SevenZip.starts(prefix, n)) {
-            return SEVEN_ZIP;
-        }
-        if (Rar.starts(prefix, n)) {
-            return RAR;
         }
         return n >= 13 && lzmaAlone(prefix) ? LZMA : null;
     }

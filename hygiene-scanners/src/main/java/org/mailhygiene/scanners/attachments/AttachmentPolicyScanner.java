@@ -215,9 +215,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * stored files inspected, encrypted ones {@code ENCRYPTED_ARCHIVE}); 38 since the name up to a NUL of an archive entry
      * checked by name alone (a compressed RAR file's, an encrypted entry's) is checked too; 39 since a RAR5 file's NTFS
      * alternate streams are inspected as its files are; 40 since a RAR4 file's 64-bit size of 2^63 or more is
-     * {@code ARCHIVE_BROKEN} (it read the same header again to the entry limit, {@code ARCHIVE_LIMIT}).
+     * {@code ARCHIVE_BROKEN} (it read the same header again to the entry limit, {@code ARCHIVE_LIMIT}); 41 since a 7z or
+     * RAR archive holding {@code ustar} at offset 257 (in a file name) is opened as one, not as a broken tar.
      */
-    static final int VERSION = 40;
+    static final int VERSION = 41;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

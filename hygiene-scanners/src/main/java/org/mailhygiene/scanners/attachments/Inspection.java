@@ -203,10 +203,12 @@ final class Inspection {
             return;
         }
         boolean zip = TrueTypes.isZip(trueType);
-        boolean tar = !zip && TarStream.starts(prefix, n);
-        boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
         boolean sevenZip = SevenZip.starts(prefix, n);
         boolean rar = Rar.starts(prefix, n);
+        // a 7z or RAR signature at the start before "ustar" at 257, which a 7z's or RAR's bytes can hold (a file name),
+        // as ArchiveKind tells them
+        boolean tar = !zip && !sevenZip && !rar && TarStream.starts(prefix, n);
+        boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
         if (zip || tar || tnef || sevenZip || rar || isCompressedFile(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
                 add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);

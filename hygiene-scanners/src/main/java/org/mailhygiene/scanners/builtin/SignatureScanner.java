@@ -113,9 +113,11 @@ public final class SignatureScanner implements Scanner {
      * deep were {@code UNSCANNABLE}; 18 since a 7z header's number of 2^63 or more is {@code UNSCANNABLE} (a negative
      * unpack size read a file as empty; such an archive was {@code TOO_LARGE}); 19 since RAR archives are opened
      * ({@link Rar}: stored files searched, compressed ones passed over and named in a {@value #NOT_READ_RULE} rule); 20
-     * since a RAR5 file's NTFS alternate streams are searched as its files are (were passed over, with nothing said).
+     * since a RAR5 file's NTFS alternate streams are searched as its files are (were passed over, with nothing said); 21
+     * since a 7z or RAR archive holding {@code ustar} at offset 257 (in a file name) is read as one, not as a tar
+     * (EICAR in a zip stored in such a RAR was clean).
      */
-    public static final String VERSION = "20";
+    public static final String VERSION = "21";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -65,6 +65,21 @@ public final class RarWriter {
     private final List<Item> items = new ArrayList<>();
     private boolean encryptedHeaders;
 
+    /**
+     * A name that, given to an archive's first file, puts {@code ustar} at offset 257, where a tar header has it: the
+     * archive then also looks like a tar to a reader that checks that first.
+     *
+     * @param five for {@link #rar5}, else {@link #rar4}
+     * @return the name
+     */
+    public static String tarMagicName(boolean five) {
+        String probe = "N".repeat(300);
+        RarWriter w = new RarWriter();
+        w.file(probe, new byte[] {'x'});
+        int at = new String(five ? w.rar5() : w.rar4(), java.nio.charset.StandardCharsets.ISO_8859_1).indexOf(probe);
+        return "N".repeat(257 - at) + "ustar" + "N".repeat(40);
+    }
+
     /** A file entry. */
     public Item file(String name, byte[] data) {
         Item i = new Item(name, data);

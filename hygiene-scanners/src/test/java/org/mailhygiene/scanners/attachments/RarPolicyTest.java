@@ -33,6 +33,24 @@ class RarPolicyTest {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * A RAR whose first file's name puts {@code ustar} at offset 257 was opened as a tar (found broken), its files
+     * never listed: the program in it went unnamed (review, session 54). Its signature at its start makes it a RAR.
+     */
+    @Test
+    void aRarWhoseNameLooksLikeATarHeaderIsReadAsARar() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter polyglot = new RarWriter();
+            polyglot.file(RarWriter.tarMagicName(five), ascii("x"));
+            polyglot.file("invoice.exe", Samples.pe());
+            Verdict v = scan("invoice.rar", five ? polyglot.rar5() : polyglot.rar4());
+            assertThat(rules(v))
+                    .as(v.toString())
+                    .contains("EXECUTABLE_ATTACHMENT")
+                    .doesNotContain("ARCHIVE_BROKEN");
+        }
+    }
+
     @Test
     void aProgramInARarIsAnExecutableAsInAZip() throws Exception {
         for (boolean five : new boolean[] {false, true}) {

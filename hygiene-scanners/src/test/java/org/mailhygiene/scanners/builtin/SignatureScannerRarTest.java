@@ -154,4 +154,24 @@ class SignatureScannerRarTest {
                     .hasMessageContaining("a broken RAR archive");
         }
     }
+
+    /**
+     * A RAR archive whose first file's name puts {@code ustar} where a tar header has it (offset 257) is still a RAR:
+     * its signature at its start says so, as RAR tools and 7-Zip read it. It was opened as a tar, which failed, so
+     * its stored files were never opened: EICAR deflated in a zip stored in it was clean (review, session 54).
+     */
+    @Test
+    void aRarWhoseNameLooksLikeATarHeaderIsReadAsARar() throws Exception {
+        byte[] file = ascii(eicar());
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter polyglot = new RarWriter();
+            polyglot.file(RarWriter.tarMagicName(five), ascii("x"));
+            polyglot.file("inner.zip", deflatedZip("eicar.com", file));
+            byte[] rar = five ? polyglot.rar5() : polyglot.rar4();
+            assertThat(new String(rar, 257, 5, StandardCharsets.ISO_8859_1)).isEqualTo("ustar");
+            Verdict v = scan("p.rar", rar);
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description()).endsWith("> inner.zip > eicar.com");
+        }
+    }
 }
