@@ -723,6 +723,25 @@ class SignatureScannerArchiveTest {
     }
 
     /**
+     * A 7z whose stored data puts {@code ustar} at offset 257, where a tar header has it, is still a 7z (its signature
+     * at its start): it was read as a tar, found broken, and the zip in it never opened (review, session 54).
+     */
+    @Test
+    void a7zHoldingATarMagicIsReadAsA7z() throws Exception {
+        byte[] first = new byte[400];
+        java.util.Arrays.fill(first, (byte) 'x');
+        System.arraycopy(ascii("ustar"), 0, first, 257 - 32, 5); // the pack stream starts after the 32-byte header
+        byte[] archive = CompressionTools.sevenZip(
+                CompressionTools.entries("a.bin", first, "inner.zip", zip("eicar.com", ascii(eicar()))),
+                "-m0=Copy",
+                "-ms=off");
+        assertThat(new String(archive, 257, 5, StandardCharsets.ISO_8859_1)).isEqualTo("ustar");
+        Verdict v = scan("t.7z", archive);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("> inner.zip > eicar.com");
+    }
+
+    /**
      * Until session 53 7z archives were not opened: EICAR in a .7z (any coder 7-Zip writes by default or for a .exe,
      * solid or not, a .7z in a zip, a zip in a .7z) was clean for this scanner, while clamd finds it.
      */
