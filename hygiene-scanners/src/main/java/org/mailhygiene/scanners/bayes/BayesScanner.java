@@ -269,8 +269,9 @@ public final class BayesScanner implements Scanner {
 
     /**
      * {@link #cacheIdentity()}, marked by what the envelope tells the bounce detection: a null sender on the mail path
-     * ({@code /envelope:<>}) is a bounce signal, and another sender on the mail path ({@code /envelope:sender}) means
-     * the message's own {@code Return-Path} field is not read; without an envelope ({@link Envelope#unknown()}, a file
+     * ({@code /envelope:<>}) is a bounce signal, and another sender on the mail path ({@code /envelope:sender:} and
+     * the sender, lower-cased) means the message's own {@code Return-Path} field is not read and the classifier reads
+     * that sender as the message's {@code Return-Path} instead; without an envelope ({@link Envelope#unknown()}, a file
      * from a mailbox) the identity is {@link #cacheIdentity()} itself. The same content may be judged otherwise in each
      * of the three cases, so a cache shared by scans of all three never answers one with another's verdict.
      */
@@ -280,7 +281,9 @@ public final class BayesScanner implements Scanner {
         if (BounceDetector.nullSenderOnMailPath(envelope)) {
             return id.map(i -> i + "/envelope:<>");
         }
-        return BounceDetector.otherSenderOnMailPath(envelope) ? id.map(i -> i + "/envelope:sender") : id;
+        return BounceDetector.otherSenderOnMailPath(envelope)
+                ? id.map(i -> i + "/envelope:sender:" + envelope.sender().toLowerCase(Locale.ROOT))
+                : id;
     }
 
     /**
@@ -306,7 +309,8 @@ public final class BayesScanner implements Scanner {
                 message.content(),
                 null,
                 unread,
-                message.envelope().clientAddress().orElse(null));
+                message.envelope().clientAddress().orElse(null),
+                envelopeSender(message.envelope()));
         return classified(source.current(), tokens, unread).chosen();
     }
 
@@ -414,10 +418,20 @@ public final class BayesScanner implements Scanner {
                 message.content(),
                 h -> header[0] = h,
                 unread,
-                message.envelope().clientAddress().orElse(null));
+                message.envelope().clientAddress().orElse(null),
+                envelopeSender(message.envelope()));
         unread.removeAll(tokens); // the words only the whole reading has, counted in BAYES_HIDDEN_TEXT
         return new Reading(
                 tokens, unread, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
+    }
+
+    /**
+     * The envelope's reverse path on the mail path (at least one recipient), which the tokenizer reads as the {@code
+     * Return-Path} a final delivery writes in place of any such field of the message; {@code null} off it ({@link
+     * Envelope#unknown()}, a file), where the message's own field is the final delivery's and counts.
+     */
+    private static String envelopeSender(Envelope envelope) {
+        return envelope.recipients().isEmpty() ? null : envelope.sender();
     }
 
     /**

@@ -278,11 +278,40 @@ public final class Tokenizer {
             Set<String> unread,
             java.net.InetAddress client)
             throws IOException {
+        return tokenize(content, headerSink, unread, client, null);
+    }
+
+    /**
+     * Tokenizes a message as {@link #tokenize(MessageContent, java.util.function.Consumer, Set, java.net.InetAddress)}
+     * does, reading the SMTP envelope's sender as the {@code Return-Path} field a final delivery writes from it: a
+     * message saved from a mailbox (what {@code hygiene scan FILE} reads) carries {@code Return-Path: <sender>}, a
+     * message on the mail path has none yet (Postfix drops one a sender wrote, and does not show a milter the one it
+     * would add), so without this the same message scored otherwise as a file and through a milter or relay
+     * (benchmarks/README.md, session 54). With an envelope sender, every {@code Return-Path} field of the message is
+     * ignored: on the mail path such a field is its sender's own, and neither counts instead of the envelope's nor in
+     * addition to it. Stateless; thread-safe as the tokenizer is.
+     *
+     * @param content the message
+     * @param headerSink receives the header fields, or {@code null}
+     * @param unread receives the words not read because hidden, or {@code null}
+     * @param client the address the scanning node received the message from, or {@code null} when unknown
+     * @param envelopeSender the reverse path of the SMTP envelope without angle brackets ({@code ""} for the null
+     *     sender), or {@code null} off the mail path (a file): then the message's own {@code Return-Path} fields count
+     * @return its distinct tokens, in first-seen order
+     * @throws IOException if the content cannot be read
+     */
+    Set<String> tokenize(
+            MessageContent content,
+            java.util.function.Consumer<HeaderFields> headerSink,
+            Set<String> unread,
+            java.net.InetAddress client,
+            String envelopeSender)
+            throws IOException {
         Set<String> tokens = new LinkedHashSet<>();
         List<String> recipients;
         try (InputStream in = content.openStream()) {
             HeaderFields h = HeaderFields.parse(in.readNBytes(MAX_HEADER_BYTES));
-            recipients = headers(h.all(), tokens, client);
+            recipients = headers(h.all(), tokens, client, envelopeSender);
             strayHeaderText(h, tokens);
             if (headerSink != null) {
                 headerSink.accept(h);
@@ -1953,7 +1982,12 @@ public final class Tokenizer {
      * carry signal. Parsed by hand (no regular expressions: this runs for every message).
      */
     private static List<String> headers(
-            List<HeaderFields.Field> fields, Set<String> tokens, java.net.InetAddress client) {
+            List<HeaderFields.Field> fields, Set<String> tokens, java.net.InetAddress client, String envelopeSender) {
+        if (envelopeSender != null) {
+            // the Return-Path a final delivery writes on top, from the envelope (RFC 5321 4.4)
+            String returnPath = "<" + envelopeSender + ">";
+            address("return-path", returnPath, tokens, !legacyEightBit(returnPath));
+        }
         int received = 0;
         boolean topmost = true; // the next Received field is the topmost one
         String fromDomain = null;
@@ -1981,6 +2015,9 @@ public final class Tokenizer {
                 }
                 case "to", "cc" -> recipients(v, recipients);
                 case "from", "reply-to", "return-path" -> {
+                    if (envelopeSender != null && field.equals("return-path")) {
+                        continue; // the sender's own field: the envelope's reverse path was read instead
+                    }
                     String decoded = TextDecoding.decodeHeader(v);
                     Sender sender = address(field, decoded, tokens, !legacyEightBit(v));
                     String d = sender.domain();
