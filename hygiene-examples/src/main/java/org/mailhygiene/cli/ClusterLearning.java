@@ -106,6 +106,26 @@ final class ClusterLearning implements AutoCloseable {
      */
     BayesModels.Correction learn(boolean once, boolean spam, List<MessageContent> messages, List<String> names)
             throws SharedStateException, IOException {
+        return learn(once, spam, messages, names, tokenizer);
+    }
+
+    /**
+     * Learns messages as {@link #learn(boolean, boolean, List, List)} does, read by the given tokenizer (a held
+     * message's {@link Tokenizer#receivedAs}, so that what is learned is what the node classified).
+     *
+     * @param once learn each message once instead of until the model agrees
+     * @param spam the label
+     * @param messages the messages, learned in order
+     * @param names the messages' names for an error, in the same order
+     * @param tokenizer reads the messages
+     * @return what was done, as {@link #learn(boolean, boolean, List, List)} says
+     * @throws SharedStateException if the store did not answer, or another learner learned one of the messages with
+     *     the other label at the same moment
+     * @throws IOException if a message cannot be read
+     */
+    BayesModels.Correction learn(
+            boolean once, boolean spam, List<MessageContent> messages, List<String> names, Tokenizer tokenizer)
+            throws SharedStateException, IOException {
         double target = BayesModels.correctionTarget(spam);
         int learned = 0;
         List<Integer> unreached = new ArrayList<>();

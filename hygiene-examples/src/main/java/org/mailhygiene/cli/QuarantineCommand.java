@@ -32,7 +32,9 @@ import org.mailhygiene.smtp.queue.QueueId;
  * {@value BayesModels#MAX_CORRECTION_LEARNINGS} times (atomic replacement under a lock; nodes using the file load the
  * new version without a restart). The message is learned first, under the quarantine's lock (so that a release and a
  * delete of one message by two operators at once teach the model only the label of the one that happens, and the
- * other learns nothing): if learning fails, it stays held and the command fails.
+ * other learns nothing): if learning fails, it stays held and the command fails. The held copy is read as the node
+ * classified it ({@link Tokenizer#receivedAs} its envelope): the relay's own {@code Received} field on top is not learned,
+ * and the envelope's sender is learned as its {@code Return-Path}.
  * The model's learn journal ({@link BayesModels#journalFile}) applies: a message learned before with the other label
  * (a {@code hygiene learn --spam} report, say) is forgotten first, as often as it was learned. A Redis URL instead of
  * MODEL ({@code --learn-ham redis://...}, with {@code --redis-model} and {@code --base}) learns into a cluster's shared
@@ -521,6 +523,9 @@ public final class QuarantineCommand implements Command {
             bytes = in.readAllBytes();
         }
         List<MessageContent> message = List.of(MessageContent.ofBytes(bytes));
+        // read as the node classified it: without the relay's own trace field on top of the held copy, and with the
+        // envelope's sender as its Return-Path (the held copy has none)
+        Tokenizer tokenizer = Tokenizer.create().receivedAs(held.envelope());
         try {
             BayesModels.Correction done;
             String now;
@@ -528,7 +533,7 @@ public final class QuarantineCommand implements Command {
                 if (BayesModels.lockedElsewhere(target.file)) {
                     io.err().println("hygiene quarantine: " + BayesModels.waitingFor(target.file));
                 }
-                done = BayesModels.correctInto(target.file, spam, message, Tokenizer.create());
+                done = BayesModels.correctInto(target.file, spam, message, tokenizer);
                 now = "now " + done.model().spamMessages() + " spam, "
                         + done.model().hamMessages() + " ham";
             } else {
@@ -536,7 +541,7 @@ public final class QuarantineCommand implements Command {
                     // one session for the command: every message judged with the same, current model
                     target.session = ClusterLearning.open(target.cluster, target.redisModel, target.baseModel());
                 }
-                done = target.session.learn(false, spam, message, List.of(id.value()));
+                done = target.session.learn(false, spam, message, List.of(id.value()), tokenizer);
                 now = "for every node using it, judged by the base model " + target.base
                         + " plus what the cluster learned";
             }

@@ -236,6 +236,18 @@ class QuarantineCommandTest {
         TokenEvidence extBefore = before.evidence("ext:com");
         assertThat(ext.hamCount()).isEqualTo(extBefore.hamCount() + asHam);
         assertThat(ext.spamCount()).isEqualTo(extBefore.spamCount() + asSpam);
+        // learned as the node classified them: the relay's own Received field on top of each held copy is not learned
+        // (the messages have no other: received-count:1 was the relay's), the envelope's sender is the Return-Path
+        for (String ours : List.of("received-count:1", "received-ip:127.0")) {
+            assertThat(saved.evidence(ours).hamCount())
+                    .as(ours)
+                    .isEqualTo(before.evidence(ours).hamCount());
+            assertThat(saved.evidence(ours).spamCount())
+                    .as(ours)
+                    .isEqualTo(before.evidence(ours).spamCount());
+        }
+        assertThat(saved.evidence("return-path:s@example.net").hamCount()).isEqualTo(asHam);
+        assertThat(saved.evidence("return-path:t@example.net").spamCount()).isEqualTo(asSpam);
         // the watching scanner loads the replaced file (what a running node does every 2 s)
         assertThat(watched.checkNow()).isTrue();
         assertThat(watched.current().hamMessages()).isEqualTo(saved.hamMessages());

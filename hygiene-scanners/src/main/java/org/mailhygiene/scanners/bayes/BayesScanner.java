@@ -310,7 +310,7 @@ public final class BayesScanner implements Scanner {
                 null,
                 unread,
                 message.envelope().clientAddress().orElse(null),
-                envelopeSender(message.envelope()));
+                Tokenizer.mailPathSender(message.envelope()));
         return classified(source.current(), tokens, unread).chosen();
     }
 
@@ -419,19 +419,10 @@ public final class BayesScanner implements Scanner {
                 h -> header[0] = h,
                 unread,
                 message.envelope().clientAddress().orElse(null),
-                envelopeSender(message.envelope()));
+                Tokenizer.mailPathSender(message.envelope()));
         unread.removeAll(tokens); // the words only the whole reading has, counted in BAYES_HIDDEN_TEXT
         return new Reading(
                 tokens, unread, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
-    }
-
-    /**
-     * The envelope's reverse path on the mail path (at least one recipient), which the tokenizer reads as the {@code
-     * Return-Path} a final delivery writes in place of any such field of the message; {@code null} off it ({@link
-     * Envelope#unknown()}, a file), where the message's own field is the final delivery's and counts.
-     */
-    private static String envelopeSender(Envelope envelope) {
-        return envelope.recipients().isEmpty() ? null : envelope.sender();
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
@@ -149,10 +150,44 @@ public final class Tokenizer {
 
     private final MimeWalker walker;
     private final int maxTextBytes;
+    /** With {@link #receivedAs}: the client whose hop our relay recorded on top, else {@code null}. */
+    private final java.net.InetAddress client;
+    /** With {@link #receivedAs}: the envelope's sender on the mail path, else {@code null}. */
+    private final String envelopeSender;
 
     private Tokenizer(MimeWalker walker, int maxTextBytes) {
+        this(walker, maxTextBytes, null, null);
+    }
+
+    private Tokenizer(MimeWalker walker, int maxTextBytes, java.net.InetAddress client, String envelopeSender) {
         this.walker = walker;
         this.maxTextBytes = maxTextBytes;
+        this.client = client;
+        this.envelopeSender = envelopeSender;
+    }
+
+    /**
+     * This tokenizer reading messages as the classifier read them on the mail path with {@code envelope}: without the
+     * trace field our relay wrote on top for the envelope's client, and with the envelope's sender as the {@code
+     * Return-Path} in place of the message's own fields (see {@link #tokenize(MessageContent,
+     * java.util.function.Consumer, Set, java.net.InetAddress, String)}). For learning a message held with its envelope
+     * (a quarantined copy carries the relay's field, and no {@code Return-Path}), so that what is learned is what the
+     * node classified. With {@link Envelope#unknown()} it reads as this tokenizer does. Immutable and thread-safe.
+     *
+     * @param envelope the envelope the message was received with
+     * @return a tokenizer reading so; its {@link #identity()} names the envelope
+     */
+    public Tokenizer receivedAs(Envelope envelope) {
+        return new Tokenizer(walker, maxTextBytes, envelope.clientAddress().orElse(null), mailPathSender(envelope));
+    }
+
+    /**
+     * The envelope's reverse path on the mail path (at least one recipient), which the tokenizer reads as the {@code
+     * Return-Path} a final delivery writes; {@code null} off it ({@link Envelope#unknown()}, a file), where the
+     * message's own field is the final delivery's and counts.
+     */
+    static String mailPathSender(Envelope envelope) {
+        return envelope.recipients().isEmpty() ? null : envelope.sender();
     }
 
     /**
@@ -188,7 +223,10 @@ public final class Tokenizer {
      *     maxDecodedBytes=134217728]"}
      */
     public String identity() {
-        return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;
+        return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker
+                + (client == null && envelopeSender == null
+                        ? ""
+                        : "/received-as:" + client + "/<" + envelopeSender + ">");
     }
 
     /**
@@ -250,7 +288,7 @@ public final class Tokenizer {
     Set<String> tokenize(
             MessageContent content, java.util.function.Consumer<HeaderFields> headerSink, Set<String> unread)
             throws IOException {
-        return tokenize(content, headerSink, unread, null);
+        return tokenize(content, headerSink, unread, client, envelopeSender);
     }
 
     /**
