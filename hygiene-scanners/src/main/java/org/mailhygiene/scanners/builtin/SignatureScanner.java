@@ -26,6 +26,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.LogText;
+import org.mailhygiene.internal.ThreatNames;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
@@ -115,9 +116,10 @@ public final class SignatureScanner implements Scanner {
      * ({@link Rar}: stored files searched, compressed ones passed over and named in a {@value #NOT_READ_RULE} rule); 20
      * since a RAR5 file's NTFS alternate streams are searched as its files are (were passed over, with nothing said); 21
      * since a 7z or RAR archive holding {@code ustar} at offset 257 (in a file name) is read as one, not as a tar
-     * (EICAR in a zip stored in such a RAR was clean).
+     * (EICAR in a zip stored in such a RAR was clean); 22 since a RAR file's name in the {@value #NOT_READ_RULE} rule is
+     * bounded as a threat name is ({@link ThreatNames#bounded}: ten names of 8,000 characters made an 80 KB rule).
      */
-    public static final String VERSION = "21";
+    public static final String VERSION = "22";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -576,7 +578,8 @@ public final class SignatureScanner implements Scanner {
                                 ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
                     }
                     if (!e.directory() && !e.link()) { // a link's data is its target's, searched as a file
-                        found.notRead("RAR file \"" + LogText.printable(e.name()) + "\" (" + e.whyUnread() + ")");
+                        found.notRead("RAR file \"" + LogText.printable(ThreatNames.bounded(e.name())) + "\" ("
+                                + e.whyUnread() + ")");
                     }
                 }
                 return null;

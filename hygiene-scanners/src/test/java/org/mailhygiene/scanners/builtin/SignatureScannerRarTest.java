@@ -123,6 +123,17 @@ class SignatureScannerRarTest {
     }
 
     @Test
+    void longNamesOfFilesNotReadAreBoundedInTheVerdict() throws Exception {
+        // ten names of 8,000 characters made an 80 KB rule, kept in the verdict cache and the shared store
+        RarWriter w = new RarWriter();
+        for (int i = 0; i < 10; i++) {
+            w.file("a".repeat(8_000) + i + ".doc", new byte[] {1}).method(5);
+        }
+        String said = scan("long.rar", w.rar5()).rules().get(0).description();
+        assertThat(said).hasSizeLessThan(4_000).contains("... (8005 characters)");
+    }
+
+    @Test
     void encryptedFilesAndHeadersArePassedOverAndBrokenOnesAreUnscannable() throws Exception {
         for (boolean five : new boolean[] {false, true}) {
             RarWriter locked = new RarWriter();
