@@ -59,12 +59,8 @@ public enum ArchiveKind {
         if (Rar.starts(prefix, n)) {
             return RAR; // likewise: a file name can put "ustar" at 257 (review, session 54)
         }
-        if (TarStream.starts(prefix, n)) {
-            return TAR; // before TNEF, as the attachment policy opens content that starts as both
-        }
-        if (TnefStream.starts(prefix, n)) {
-            return TNEF;
-        }
+        // bzip2 and xz too: signatures at the start, and a stored block of either can hold "ustar" at 257 (an xz of
+        // incompressible data keeps it as it is: read as a tar, its zip of EICAR was never opened; session 54)
         if (n >= 10
                 && prefix[0] == 'B'
                 && prefix[1] == 'Z'
@@ -77,7 +73,13 @@ public enum ArchiveKind {
         if (n >= 6 && startsAt(prefix, 0, XZ_MAGIC)) {
             return XZ;
         }
-        return n >= 13 && lzmaAlone(prefix) ? LZMA : null;
+        if (TarStream.starts(prefix, n)) {
+            return TAR; // before TNEF, as the attachment policy opens content that starts as both
+        }
+        if (TnefStream.starts(prefix, n)) {
+            return TNEF;
+        }
+        return n >= 13 && lzmaAlone(prefix) ? LZMA : null; // after TAR: its test is a guess, no signature
     }
 
     private static final byte[] BZIP2_BLOCK = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};

@@ -216,9 +216,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * checked by name alone (a compressed RAR file's, an encrypted entry's) is checked too; 39 since a RAR5 file's NTFS
      * alternate streams are inspected as its files are; 40 since a RAR4 file's 64-bit size of 2^63 or more is
      * {@code ARCHIVE_BROKEN} (it read the same header again to the entry limit, {@code ARCHIVE_LIMIT}); 41 since a 7z or
-     * RAR archive holding {@code ustar} at offset 257 (in a file name) is opened as one, not as a broken tar.
+     * RAR archive holding {@code ustar} at offset 257 (in a file name) is opened as one, not as a broken tar; 42 since a
+     * gzip, bzip2 or xz file so made (a stored block) is too.
      */
-    static final int VERSION = 41;
+    static final int VERSION = 42;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

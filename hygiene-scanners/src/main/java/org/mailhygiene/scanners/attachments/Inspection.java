@@ -205,9 +205,9 @@ final class Inspection {
         boolean zip = TrueTypes.isZip(trueType);
         boolean sevenZip = SevenZip.starts(prefix, n);
         boolean rar = Rar.starts(prefix, n);
-        // a 7z or RAR signature at the start before "ustar" at 257, which a 7z's or RAR's bytes can hold (a file name),
-        // as ArchiveKind tells them
-        boolean tar = !zip && !sevenZip && !rar && TarStream.starts(prefix, n);
+        // a 7z, RAR, gzip, bzip2 or xz signature at the start before "ustar" at 257, which their bytes can hold (a file
+        // name, a stored block), as ArchiveKind tells them
+        boolean tar = !zip && !sevenZip && !rar && !isCompressedFile(prefix, n) && TarStream.starts(prefix, n);
         boolean tnef = !zip && !tar && TnefStream.starts(prefix, n);
         if (zip || tar || tnef || sevenZip || rar || isCompressedFile(prefix, n)) {
             if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read

@@ -117,9 +117,10 @@ public final class SignatureScanner implements Scanner {
      * since a RAR5 file's NTFS alternate streams are searched as its files are (were passed over, with nothing said); 21
      * since a 7z or RAR archive holding {@code ustar} at offset 257 (in a file name) is read as one, not as a tar
      * (EICAR in a zip stored in such a RAR was clean); 22 since a RAR file's name in the {@value #NOT_READ_RULE} rule is
-     * bounded as a threat name is ({@link ThreatNames#bounded}: ten names of 8,000 characters made an 80 KB rule).
+     * bounded as a threat name is ({@link ThreatNames#bounded}: ten names of 8,000 characters made an 80 KB rule); 23
+     * since a bzip2 or xz file holding {@code ustar} at offset 257 (a stored chunk) is read as one, not as a tar.
      */
-    public static final String VERSION = "22";
+    public static final String VERSION = "23";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -742,6 +742,40 @@ class SignatureScannerArchiveTest {
     }
 
     /**
+     * An xz file whose first chunk is stored (incompressible data: LZMA2 keeps it as it is) can hold {@code ustar} at
+     * offset 257, where a tar's magic is: it was read as a tar, found broken, and the zip in it never opened (review,
+     * session 54). The xz magic at its start decides, as for 7z and RAR.
+     */
+    @Test
+    void anXzHoldingATarMagicIsReadAsXz() throws Exception {
+        // a zip whose first entry, stored, is incompressible noise, so that xz keeps its chunk as it is, with "ustar"
+        // where it lands at 257: stream header (12 bytes), block header (12), the chunk's control byte and size (3),
+        // the zip's local header (30) and the entry's one-letter name before it
+        byte[] noise = new byte[20_000];
+        new java.util.Random(54).nextBytes(noise);
+        System.arraycopy(ascii("ustar"), 0, noise, 257 - 27 - 30 - 1, 5);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(content)) {
+            ZipEntry stored = new ZipEntry("n");
+            stored.setMethod(ZipEntry.STORED);
+            stored.setSize(noise.length);
+            CRC32 crc = new CRC32();
+            crc.update(noise);
+            stored.setCrc(crc.getValue());
+            z.putNextEntry(stored);
+            z.write(noise);
+            z.putNextEntry(new ZipEntry("eicar.com"));
+            z.write(ascii(eicar()));
+        }
+        byte[] xz = CompressionTools.xz(content.toByteArray(), "--check=crc32", "-0");
+        assertThat(new String(xz, 257, 5, StandardCharsets.ISO_8859_1)).isEqualTo("ustar");
+        assertThat(new String(xz, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
+        Verdict v = scan("t.xz", xz);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description()).endsWith("> eicar.com");
+    }
+
+    /**
      * Until session 53 7z archives were not opened: EICAR in a .7z (any coder 7-Zip writes by default or for a .exe,
      * solid or not, a .7z in a zip, a zip in a .7z) was clean for this scanner, while clamd finds it.
      */
