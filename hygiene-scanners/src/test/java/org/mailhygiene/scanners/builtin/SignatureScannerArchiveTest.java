@@ -754,20 +754,7 @@ class SignatureScannerArchiveTest {
         byte[] noise = new byte[20_000];
         new java.util.Random(54).nextBytes(noise);
         System.arraycopy(ascii("ustar"), 0, noise, 257 - 27 - 30 - 1, 5);
-        ByteArrayOutputStream content = new ByteArrayOutputStream();
-        try (ZipOutputStream z = new ZipOutputStream(content)) {
-            ZipEntry stored = new ZipEntry("n");
-            stored.setMethod(ZipEntry.STORED);
-            stored.setSize(noise.length);
-            CRC32 crc = new CRC32();
-            crc.update(noise);
-            stored.setCrc(crc.getValue());
-            z.putNextEntry(stored);
-            z.write(noise);
-            z.putNextEntry(new ZipEntry("eicar.com"));
-            z.write(ascii(eicar()));
-        }
-        byte[] xz = CompressionTools.xz(content.toByteArray(), "--check=crc32", "-0");
+        byte[] xz = CompressionTools.xz(storedThenEicar("n", noise), "--check=crc32", "-0");
         assertThat(new String(xz, 257, 5, StandardCharsets.ISO_8859_1)).isEqualTo("ustar");
         assertThat(new String(xz, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
         Verdict v = scan("t.xz", xz);
