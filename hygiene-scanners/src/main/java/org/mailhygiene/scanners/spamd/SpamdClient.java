@@ -45,12 +45,15 @@ import org.mailhygiene.internal.Timers;
  * in heap (unless compressing, which needs the compressed length first), and then half-closes the connection
  * ({@link Socket#shutdownOutput()}), so spamd never waits for a final line end. The reply is read up to
  * {@linkplain Builder#maxReplySize(long) a size limit}; a non-zero response code throws {@link SpamdException}
- * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}. A reply that ends before the empty
- * line that ends its headers (spamd writes one after every reply's headers but PING's) was cut off, and is a
- * {@link ScanFailure.Kind#PROTOCOL_ERROR} whatever the headers that did arrive said. So is a reply spamd cannot
- * send: a {@code Spam:} flag that contradicts its own score and threshold ({@code False ; 9.0 / 5.0}), a score that
- * is not a finite number, a {@code Content-length} that is not plain digits, exceeds the size limit, or is less or
- * more than the body that follows it (spamd closes the connection after the body; the client reads to that close).
+ * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}. A reply whose connection closes
+ * before the empty line that ends its headers (spamd writes one after every reply's headers but PING's), or before
+ * the {@code Content-length} bytes of its body arrived, was cut off (a spamd stopped or killed mid-reply), and is
+ * {@link ScanFailure.Kind#UNAVAILABLE}, as a connection closed before any reply, whatever the headers that did arrive
+ * said; the policy's {@code unavailable} setting decides. A reply spamd cannot send is a
+ * {@link ScanFailure.Kind#PROTOCOL_ERROR}: a {@code Spam:} flag that contradicts its own score and threshold
+ * ({@code False ; 9.0 / 5.0}), a score that is not a finite number, a {@code Content-length} that is not plain
+ * digits, exceeds the size limit, or is less than the body that follows it (spamd closes the connection after the
+ * body; the client reads to that close).
  *
  * <p>Defaults: connect timeout 5 s ({@link #DEFAULT_CONNECT_TIMEOUT}), read timeout 30 s
  * ({@link #DEFAULT_READ_TIMEOUT}, the longest spamd may stay silent), request deadline 60 s
@@ -628,9 +631,9 @@ public final class SpamdClient {
                 }
                 // spamd ends every other reply's headers with an empty line: without it the reply was cut off (the
                 // connection closed mid-reply), and what the missing part said is unknown
-                throw protocol("the reply ended before the empty line that ends its headers (cut off after "
+                throw cutOff("before the empty line that ends its headers (after "
                         + (count == 0 ? "the status line" : count + " header line" + (count == 1 ? "" : "s"))
-                        + "); not scanned");
+                        + ")");
             }
             if (h.isEmpty()) {
                 break;
@@ -698,7 +701,7 @@ public final class SpamdClient {
             int n = in.read(buf, 0, want);
             if (n < 0) {
                 if (exact) {
-                    throw protocol("reply body ended after " + total + " of " + limit + " bytes");
+                    throw cutOff("after " + total + " of the " + limit + " body bytes its Content-length announced");
                 }
                 break;
             }
@@ -719,6 +722,19 @@ public final class SpamdClient {
             }
         }
         return out.toByteArray();
+    }
+
+    /**
+     * A reply whose connection closed before it was whole: spamd stopped, was killed or restarted mid-reply. It is
+     * {@link ScanFailure.Kind#UNAVAILABLE}, as a connection closed before any reply byte, and never a verdict.
+     */
+    private SpamdException cutOff(String where) {
+        return new SpamdException(
+                ScanFailure.Kind.UNAVAILABLE,
+                "spamd " + label + " closed the connection mid-reply, " + where + "; not scanned",
+                -1,
+                true,
+                null);
     }
 
     private SpamdException protocol(String detail) {
