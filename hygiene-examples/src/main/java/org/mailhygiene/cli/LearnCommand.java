@@ -1,13 +1,18 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
@@ -56,9 +61,10 @@ public final class LearnCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene learn --spam|--ham --model MODEL [--once] FILE...\n"
+        return "usage: hygiene learn --spam|--ham --model MODEL [--once] [--delivered-by HOST [--spam-tag TAG]]"
+                + " FILE...\n"
                 + "       hygiene learn --spam|--ham --redis URL [--redis-model NAME] [--base default|FILE] [--once]"
-                + " FILE...\n\n"
+                + " [--delivered-by HOST [--spam-tag TAG]] FILE...\n\n"
                 + "Learns each FILE (one message; - for standard input) as spam or ham into MODEL and replaces it\n"
                 + "atomically: each message until MODEL scores it below " + BayesModels.CORRECTED_HAM_SCORE
                 + " (ham) or at least " + BayesModels.CORRECTED_SPAM_SCORE + " (spam),\n"
@@ -83,6 +89,11 @@ public final class LearnCommand implements Command {
                 + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"
                 + "an mbox of several messages, a FILE that does not open like mail: a header field or an mbox\n"
                 + "From line, a message over 32 MiB and a FIFO or device).\n\n"
+                + "With --delivered-by HOST (the 'hostname' of the node that classified the mail) each FILE is a copy\n"
+                + "that node delivered, saved from a mailbox, and is learned as the node read it: without the Received\n"
+                + "fields above and including the topmost one HOST wrote ('by HOST (mail-hygiene)'), and with a Subject\n"
+                + "that begins with TAG (the node's spam-tag; default [SPAM]) read without it. A FILE without such a\n"
+                + "field is refused (nothing is learned). Without --delivered-by every Received field counts.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
@@ -102,6 +113,8 @@ public final class LearnCommand implements Command {
         List<String> files = new ArrayList<>();
         boolean once = false;
         String base = null;
+        String deliveredBy = null;
+        String spamTag = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -127,6 +140,19 @@ public final class LearnCommand implements Command {
                     }
                 }
                 case "--once" -> once = true;
+                case "--delivered-by", "--spam-tag" -> {
+                    if (i + 1 >= args.size() || args.get(i + 1).isBlank()) {
+                        throw new UsageException(a + " needs a " + (a.equals("--spam-tag") ? "TAG" : "HOST"));
+                    }
+                    if ((a.equals("--spam-tag") ? spamTag : deliveredBy) != null) {
+                        throw new UsageException(a + " given twice");
+                    }
+                    if (a.equals("--spam-tag")) {
+                        spamTag = args.get(++i);
+                    } else {
+                        deliveredBy = args.get(++i);
+                    }
+                }
                 case "--base" -> {
                     if (i + 1 >= args.size() || args.get(i + 1).isEmpty()) {
                         throw new UsageException("--base needs default or a model FILE");
@@ -166,6 +192,19 @@ public final class LearnCommand implements Command {
         if (files.isEmpty()) {
             throw new UsageException("give at least one message FILE");
         }
+        if (spamTag != null && deliveredBy == null) {
+            throw new UsageException("--spam-tag goes with --delivered-by (the node that tagged the copy)");
+        }
+        Tokenizer tokenizer = Tokenizer.create();
+        if (deliveredBy != null) {
+            try {
+                tokenizer = tokenizer.deliveredThrough(deliveredBy, spamTag == null ? DEFAULT_SPAM_TAG : spamTag);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(
+                        (spamTag != null && e.getMessage().contains("tag") ? "--spam-tag: " : "--delivered-by: ")
+                                + e.getMessage());
+            }
+        }
         List<MessageContent> messages = new ArrayList<>();
         try {
             for (String f : files) {
@@ -184,6 +223,9 @@ public final class LearnCommand implements Command {
                     if (noMessage("standard input", in, io)
                             || severalMessages("standard input", in, io)
                             || notMail("standard input", in, io)) {
+                        return EXIT_ERROR;
+                    }
+                    if (notDelivered(tokenizer, deliveredBy, "standard input", in, io)) {
                         return EXIT_ERROR;
                     }
                     messages.add(MessageContent.ofBytes(in));
@@ -221,6 +263,9 @@ public final class LearnCommand implements Command {
                         if (noMessage(f, bytes, io) || severalMessages(f, bytes, io) || notMail(f, bytes, io)) {
                             return EXIT_ERROR;
                         }
+                        if (notDelivered(tokenizer, deliveredBy, f, bytes, io)) {
+                            return EXIT_ERROR;
+                        }
                         messages.add(MessageContent.ofBytes(bytes));
                     } catch (IOException e) {
                         // "FILE: permission denied", "FILE: Is a directory": never a bare path or reason
@@ -235,15 +280,15 @@ public final class LearnCommand implements Command {
                 }
             }
             if (redis != null) {
-                return learnShared(redis, redisModel, base, once, spam, messages, files, io);
+                return learnShared(redis, redisModel, base, once, spam, messages, files, tokenizer, io);
             }
             boolean existed = Files.exists(model);
             if (BayesModels.lockedElsewhere(model)) {
                 io.err().println("hygiene learn: " + BayesModels.waitingFor(model));
             }
             BayesModels.Correction done = once
-                    ? BayesModels.learnOnceInto(model, spam, messages, Tokenizer.create())
-                    : BayesModels.correctInto(model, spam, messages, Tokenizer.create());
+                    ? BayesModels.learnOnceInto(model, spam, messages, tokenizer)
+                    : BayesModels.correctInto(model, spam, messages, tokenizer);
             BayesModel saved = done.model();
             int newlyLearned = messages.size() - done.alreadyLearned();
             io.out()
@@ -270,6 +315,55 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
         }
+    }
+
+    /** The Subject tag a node writes unless its {@code spam-tag} says otherwise. */
+    static final String DEFAULT_SPAM_TAG = "[SPAM]";
+
+    /**
+     * Refuses, with {@code --delivered-by}, a message without a trace field that node wrote: it is no copy that node
+     * delivered (another node's, a file saved before the relay, a host name mistyped), and read as one, every field would
+     * count, the node's own among them.
+     *
+     * @return whether the message is refused (then said on standard error)
+     */
+    private static boolean notDelivered(Tokenizer tokenizer, String host, String name, byte[] bytes, Io io)
+            throws IOException {
+        if (host == null || tokenizer.isDeliveredThrough(MessageContent.ofBytes(bytes))) {
+            return false;
+        }
+        List<String> nodes = relayHosts(bytes);
+        io.err()
+                .println("hygiene learn: " + name + " has no Received field written by " + host
+                        + " ('by " + host + " (mail-hygiene)'): not a copy that node delivered"
+                        + (nodes.isEmpty()
+                                ? ", and no node of this project's relay wrote one"
+                                : "; its fields name " + String.join(", ", nodes)
+                                        + " (give the node's hostname, not its name)")
+                        + " (nothing was learned)");
+        return true;
+    }
+
+    /** A relay's trace field: {@code by HOST (mail-hygiene)}. */
+    private static final Pattern RELAY_HOST = Pattern.compile("\\sby\\s+([^\\s()]{1,255})\\s+\\(mail-hygiene\\)");
+
+    /**
+     * The hosts that this project's relay names in a message's header block ({@code by HOST (mail-hygiene)}), top
+     * first, at most 5, as a terminal may show them: what {@code --delivered-by} could be given. Reads the first 64
+     * KiB of the header block.
+     */
+    private static List<String> relayHosts(byte[] bytes) {
+        String head = new String(bytes, 0, Math.min(bytes.length, 64 * 1024), StandardCharsets.ISO_8859_1);
+        int end = head.indexOf("\r\n\r\n");
+        if (end < 0) {
+            end = head.indexOf("\n\n");
+        }
+        Matcher m = RELAY_HOST.matcher(end < 0 ? head : head.substring(0, end));
+        Set<String> hosts = new LinkedHashSet<>();
+        while (m.find() && hosts.size() < 5) {
+            hosts.add(FileReport.printable(m.group(1)));
+        }
+        return List.copyOf(hosts);
     }
 
     /** Why a message larger than train reads is refused. */
@@ -334,6 +428,7 @@ public final class LearnCommand implements Command {
             boolean spam,
             List<MessageContent> messages,
             List<String> files,
+            Tokenizer tokenizer,
             Io io)
             throws UsageException, IOException {
         // the nodes' model: their base model plus everything the cluster learned (what SharedModelSync keeps them at)
@@ -351,7 +446,7 @@ public final class LearnCommand implements Command {
             names.add(name(f));
         }
         try (ClusterLearning cluster = ClusterLearning.open(url, name, local)) {
-            BayesModels.Correction done = cluster.learn(once, spam, messages, names);
+            BayesModels.Correction done = cluster.learn(once, spam, messages, names, tokenizer);
             int newlyLearned = messages.size() - done.alreadyLearned();
             io.out()
                     .printf(

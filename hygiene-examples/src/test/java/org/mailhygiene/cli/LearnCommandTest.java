@@ -420,6 +420,56 @@ class LearnCommandTest {
                 .score();
     }
 
+    /**
+     * A copy that a node delivered, saved from the user's mailbox, carries the node's own trace field, the hops after it
+     * and the node's Subject tag: read as a file, it was learned as another message than the one the node classified
+     * (a later report of the same message with the other label did not undo it). With {@code --delivered-by} it is
+     * learned as the node read it: the same message, to the journal, as the mail the sender sent.
+     */
+    @Test
+    void aDeliveredCopyIsLearnedAsTheNodeReadIt(@TempDir Path dir) throws Exception {
+        String sent = "Return-Path: <bob@partner.example>\r\n" + PAYMENT_MAIL;
+        String delivered = "Return-Path: <bob@partner.example>\r\n"
+                + "Received: from gw.example.org ([10.0.0.2]) by mail.example.org (Postfix) with ESMTP id 7;"
+                + " Tue, 1 Dec 2026 10:00:03 +0000\r\n"
+                + "Received: from mx.partner.example ([203.0.113.9])\r\n"
+                + "\tby edge1.example.org (mail-hygiene) with ESMTP id 00000001\r\n"
+                + "\tfor <alice@example.org>; Tue, 1 Dec 2026 10:00:01 +0000\r\n"
+                + "X-Spam-Flag: YES\r\n"
+                + PAYMENT_MAIL.replace("Subject: Re: invoice", "Subject: [SPAM] Re: invoice");
+        Path copy = dir.resolve("delivered.eml");
+        Files.writeString(copy, delivered);
+        Path original = dir.resolve("sent.eml");
+        Files.writeString(original, sent);
+        Path model = dir.resolve("site.model");
+
+        // not a copy that node delivered: refused, nothing learned, no model written
+        Run other = Run.main(
+                "learn", "--ham", "--model", model.toString(), "--delivered-by", "edge2.example.org", copy.toString());
+        assertThat(other.status()).isEqualTo(2);
+        assertThat(other.err())
+                .contains(copy + " has no Received field written by edge2.example.org ('by edge2.example.org"
+                        + " (mail-hygiene)'): not a copy that node delivered; its fields name edge1.example.org"
+                        + " (give the node's hostname, not its name) (nothing was learned)");
+        assertThat(model).doesNotExist();
+        Run lonelyTag = Run.main("learn", "--ham", "--model", model.toString(), "--spam-tag", "[S]", copy.toString());
+        assertThat(lonelyTag.status()).isEqualTo(2);
+        assertThat(lonelyTag.err()).contains("--spam-tag goes with --delivered-by");
+
+        Run learned = Run.main(
+                "learn", "--ham", "--model", model.toString(), "--delivered-by", "edge1.example.org", copy.toString());
+        assertThat(learned.status()).as(learned.err()).isZero();
+        assertThat(learned.out()).contains("learned 1 message(s) as ham");
+        // the message as sent is the one learned: to the journal a repeated report
+        Run again = Run.main("learn", "--ham", "--model", model.toString(), original.toString());
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(again.out()).contains("learned 0 message(s) as ham; 1 already learned as ham: not again;");
+        // the copy read as a file (every field, the tag) is another message
+        Run asFile = Run.main("learn", "--ham", "--model", model.toString(), copy.toString());
+        assertThat(asFile.status()).as(asFile.err()).isZero();
+        assertThat(asFile.out()).contains("learned 1 message(s) as ham");
+    }
+
     @Test
     void aRepeatedReportIsANoOpAndAMistakeIsUndoneByItsCorrection(@TempDir Path dir) throws Exception {
         Path msg = dir.resolve("flagged.eml");

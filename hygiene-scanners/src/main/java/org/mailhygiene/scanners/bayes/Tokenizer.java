@@ -154,16 +154,28 @@ public final class Tokenizer {
     private final java.net.InetAddress client;
     /** With {@link #receivedAs}: the envelope's sender on the mail path, else {@code null}. */
     private final String envelopeSender;
+    /** With {@link #deliveredThrough}: the node's host name, lower case, else {@code null}. */
+    private final String deliveredBy;
+    /** With {@link #deliveredThrough}: the node's Subject tag, else {@code null}. */
+    private final String subjectTag;
 
     private Tokenizer(MimeWalker walker, int maxTextBytes) {
-        this(walker, maxTextBytes, null, null);
+        this(walker, maxTextBytes, null, null, null, null);
     }
 
-    private Tokenizer(MimeWalker walker, int maxTextBytes, java.net.InetAddress client, String envelopeSender) {
+    private Tokenizer(
+            MimeWalker walker,
+            int maxTextBytes,
+            java.net.InetAddress client,
+            String envelopeSender,
+            String deliveredBy,
+            String subjectTag) {
         this.walker = walker;
         this.maxTextBytes = maxTextBytes;
         this.client = client;
         this.envelopeSender = envelopeSender;
+        this.deliveredBy = deliveredBy;
+        this.subjectTag = subjectTag;
     }
 
     /**
@@ -178,7 +190,81 @@ public final class Tokenizer {
      * @return a tokenizer reading so; its {@link #identity()} names the envelope
      */
     public Tokenizer receivedAs(Envelope envelope) {
-        return new Tokenizer(walker, maxTextBytes, envelope.clientAddress().orElse(null), mailPathSender(envelope));
+        return new Tokenizer(
+                walker, maxTextBytes, envelope.clientAddress().orElse(null), mailPathSender(envelope), null, null);
+    }
+
+    /**
+     * This tokenizer reading a copy that a node of this project's relay delivered (a message saved from a mailbox that
+     * a user reports as spam, or as ham) as that node's classifier read it on the mail path: the {@code Received} fields
+     * above and including the topmost one that node wrote ({@code by HOST (mail-hygiene)}, the {@code hostname} of its
+     * node configuration) are neither read nor counted (the node read none of them: they record its own hop and the
+     * hops after it), and a Subject that begins with {@code subjectTag} and a space, as the node writes a tagged
+     * Subject, is read without them. The {@code Return-Path} the final delivery wrote counts, as the envelope's sender
+     * does on the mail path. A sender cannot hide a field from this: every field he writes lies below the node's own.
+     * A message without a field by {@code host} is read as this tokenizer reads it (see {@link
+     * #isDeliveredThrough(MessageContent)} to tell). Immutable and thread-safe.
+     *
+     * @param host the node's host name as it writes it in its trace fields (compared without regard to case)
+     * @param subjectTag the node's {@code spam-tag} (default {@code [SPAM]}), or {@code null} for no tag
+     * @return a tokenizer reading so; its {@link #identity()} names the host and the tag
+     * @throws IllegalArgumentException if {@code host} is blank or holds white space or parentheses, or the tag is
+     *     blank or holds a line break
+     */
+    public Tokenizer deliveredThrough(String host, String subjectTag) {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == '(' || c == ')' || c == 0x7f)) {
+            throw new IllegalArgumentException("not a host name: '" + host + "'");
+        }
+        if (subjectTag != null && (subjectTag.isBlank() || subjectTag.contains("\r") || subjectTag.contains("\n"))) {
+            throw new IllegalArgumentException("not a Subject tag: '" + subjectTag + "'");
+        }
+        return new Tokenizer(
+                walker,
+                maxTextBytes,
+                client,
+                envelopeSender,
+                host.toLowerCase(Locale.ROOT),
+                subjectTag == null ? null : subjectTag.strip());
+    }
+
+    /**
+     * Whether the message carries a {@code Received} field written by the node this tokenizer reads delivered copies
+     * of ({@link #deliveredThrough}); {@code true} for a tokenizer that reads no delivered copies. Reads the header
+     * block only (at most {@value #MAX_HEADER_BYTES} bytes). Thread-safe.
+     *
+     * @param content the message
+     * @return whether the node's trace field is there (or none is looked for)
+     * @throws IOException if the content cannot be read
+     */
+    public boolean isDeliveredThrough(MessageContent content) throws IOException {
+        if (deliveredBy == null) {
+            return true;
+        }
+        try (InputStream in = content.openStream()) {
+            return nodeTraceField(
+                            HeaderFields.parse(in.readNBytes(MAX_HEADER_BYTES)).all(), deliveredBy)
+                    >= 0;
+        }
+    }
+
+    /**
+     * The index of the topmost {@code Received} field in {@code fields} that the relay on {@code host} wrote ({@code by
+     * HOST (mail-hygiene)}, hygiene-smtp's {@code ReceivedHeader}), or -1. Linear in the fields.
+     */
+    static int nodeTraceField(List<HeaderFields.Field> fields, String host) {
+        String by = "by " + host.toLowerCase(Locale.ROOT) + " (mail-hygiene) ";
+        for (int i = 0; i < fields.size(); i++) {
+            HeaderFields.Field f = fields.get(i);
+            if (f.name().equals("received")
+                    && f.value()
+                            .replaceAll("\\s+", " ")
+                            .toLowerCase(Locale.ROOT)
+                            .contains(by)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -226,7 +312,8 @@ public final class Tokenizer {
         return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker
                 + (client == null && envelopeSender == null
                         ? ""
-                        : "/received-as:" + client + "/<" + envelopeSender + ">");
+                        : "/received-as:" + client + "/<" + envelopeSender + ">")
+                + (deliveredBy == null ? "" : "/delivered-by:" + deliveredBy + "/" + subjectTag);
     }
 
     /**
@@ -349,7 +436,21 @@ public final class Tokenizer {
         List<String> recipients;
         try (InputStream in = content.openStream()) {
             HeaderFields h = HeaderFields.parse(in.readNBytes(MAX_HEADER_BYTES));
-            recipients = headers(h.all(), tokens, client, envelopeSender);
+            List<HeaderFields.Field> fields = h.all();
+            int skip = deliveredBy == null ? -1 : nodeTraceField(fields, deliveredBy);
+            if (skip >= 0) {
+                // the node read none of the fields above its own, nor its own; and its Subject before it tagged it
+                List<HeaderFields.Field> read = new ArrayList<>(fields.size());
+                for (int i = 0; i < fields.size(); i++) {
+                    HeaderFields.Field f = fields.get(i);
+                    if (i <= skip && f.name().equals("received")) {
+                        continue;
+                    }
+                    read.add(f);
+                }
+                fields = untagged(read, subjectTag);
+            }
+            recipients = headers(fields, tokens, client, envelopeSender);
             strayHeaderText(h, tokens);
             if (headerSink != null) {
                 headerSink.accept(h);
@@ -2013,6 +2114,34 @@ public final class Tokenizer {
             case "yen" -> "¥";
             default -> " ";
         };
+    }
+
+    /**
+     * {@code fields} with the first {@code Subject} field's value without a leading {@code tag} and the space after it
+     * (as {@code MessageTagger} writes a tagged Subject; a Subject that is the tag alone was added by the node and
+     * becomes empty), compared exactly as the node writes it; the same list when there is no tag or no such Subject.
+     */
+    private static List<HeaderFields.Field> untagged(List<HeaderFields.Field> fields, String tag) {
+        if (tag == null) {
+            return fields;
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            HeaderFields.Field f = fields.get(i);
+            if (f.name().equals("subject")) {
+                String v = f.value().stripLeading();
+                if (v.startsWith(tag)
+                        && (v.length() == tag.length() || Character.isWhitespace(v.charAt(tag.length())))) {
+                    List<HeaderFields.Field> out = new ArrayList<>(fields);
+                    out.set(
+                            i,
+                            new HeaderFields.Field(
+                                    f.name(), v.substring(tag.length()).stripLeading()));
+                    return out;
+                }
+                return fields;
+            }
+        }
+        return fields;
     }
 
     /**
