@@ -89,11 +89,12 @@ public final class LearnCommand implements Command {
                 + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"
                 + "an mbox of several messages, a FILE that does not open like mail: a header field or an mbox\n"
                 + "From line, a message over 32 MiB and a FIFO or device).\n\n"
-                + "With --delivered-by HOST (the 'hostname' of the node that classified the mail) each FILE is a copy\n"
-                + "that node delivered, saved from a mailbox, and is learned as the node read it: without the Received\n"
-                + "fields above and including the topmost one HOST wrote ('by HOST (mail-hygiene)'), and with a Subject\n"
-                + "that begins with TAG (the node's spam-tag; default [SPAM]) read without it. A FILE without such a\n"
-                + "field is refused (nothing is learned). Without --delivered-by every Received field counts.\n\n"
+                + "With --delivered-by HOST (the 'hostname' of the node that classified the mail; for a milter, the\n"
+                + "Postfix host in front of it) each FILE is a copy that node delivered, saved from a mailbox, and is\n"
+                + "learned as the node read it: without the Received fields above and including the topmost one HOST\n"
+                + "wrote ('by HOST (mail-hygiene)', 'by HOST (Postfix)'), and with a Subject that begins with TAG (the\n"
+                + "node's spam-tag; default [SPAM]) read without it. A FILE without such a field is refused (nothing is\n"
+                + "learned). Without --delivered-by every Received field counts.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
@@ -332,36 +333,39 @@ public final class LearnCommand implements Command {
         if (host == null || tokenizer.isDeliveredThrough(MessageContent.ofBytes(bytes))) {
             return false;
         }
-        List<String> nodes = relayHosts(bytes);
+        List<String> hosts = receivingHosts(bytes);
         io.err()
-                .println("hygiene learn: " + name + " has no Received field written by " + host
-                        + " ('by " + host + " (mail-hygiene)'): not a copy that node delivered"
-                        + (nodes.isEmpty()
-                                ? ", and no node of this project's relay wrote one"
-                                : "; its fields name " + String.join(", ", nodes)
-                                        + " (give the node's hostname, not its name)")
+                .println("hygiene learn: " + name + " has no Received field written by " + host + " ('by " + host
+                        + "'): not a copy that host delivered"
+                        + (hosts.isEmpty()
+                                ? ", and it has no Received field naming a host"
+                                : "; its Received fields name " + String.join(", ", hosts)
+                                        + ", top first (give the node's hostname, not its name)")
                         + " (nothing was learned)");
         return true;
     }
 
-    /** A relay's trace field: {@code by HOST (mail-hygiene)}. */
-    private static final Pattern RELAY_HOST = Pattern.compile("\\sby\\s+([^\\s()]{1,255})\\s+\\(mail-hygiene\\)");
+    /** The receiving host in a trace field: {@code by HOST}. */
+    private static final Pattern BY_HOST = Pattern.compile("(?i)\\sby\\s+([^\\s();]{1,255})");
 
     /**
-     * The hosts that this project's relay names in a message's header block ({@code by HOST (mail-hygiene)}), top
-     * first, at most 5, as a terminal may show them: what {@code --delivered-by} could be given. Reads the first 64
-     * KiB of the header block.
+     * The receiving hosts that the {@code Received} fields name ({@code by HOST}), top first, at most 5, as a terminal
+     * may show them: what {@code --delivered-by} could be given. Reads the first 64 KiB of the header block.
      */
-    private static List<String> relayHosts(byte[] bytes) {
+    private static List<String> receivingHosts(byte[] bytes) {
         String head = new String(bytes, 0, Math.min(bytes.length, 64 * 1024), StandardCharsets.ISO_8859_1);
         int end = head.indexOf("\r\n\r\n");
         if (end < 0) {
             end = head.indexOf("\n\n");
         }
-        Matcher m = RELAY_HOST.matcher(end < 0 ? head : head.substring(0, end));
         Set<String> hosts = new LinkedHashSet<>();
-        while (m.find() && hosts.size() < 5) {
-            hosts.add(FileReport.printable(m.group(1)));
+        for (String field : (end < 0 ? head : head.substring(0, end)).split("\r?\n(?![ \t])")) {
+            if (field.regionMatches(true, 0, "Received:", 0, 9)) {
+                Matcher m = BY_HOST.matcher(field);
+                if (m.find() && hosts.size() < 5) {
+                    hosts.add(FileReport.printable(m.group(1)));
+                }
+            }
         }
         return List.copyOf(hosts);
     }

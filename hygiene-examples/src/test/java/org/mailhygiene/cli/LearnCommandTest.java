@@ -448,9 +448,10 @@ class LearnCommandTest {
                 "learn", "--ham", "--model", model.toString(), "--delivered-by", "edge2.example.org", copy.toString());
         assertThat(other.status()).isEqualTo(2);
         assertThat(other.err())
-                .contains(copy + " has no Received field written by edge2.example.org ('by edge2.example.org"
-                        + " (mail-hygiene)'): not a copy that node delivered; its fields name edge1.example.org"
-                        + " (give the node's hostname, not its name) (nothing was learned)");
+                .contains(copy + " has no Received field written by edge2.example.org ('by edge2.example.org'):"
+                        + " not a copy that host delivered; its Received fields name mail.example.org,"
+                        + " edge1.example.org, top first (give the node's hostname, not its name) (nothing was"
+                        + " learned)");
         assertThat(model).doesNotExist();
         Run lonelyTag = Run.main("learn", "--ham", "--model", model.toString(), "--spam-tag", "[S]", copy.toString());
         assertThat(lonelyTag.status()).isEqualTo(2);

@@ -198,8 +198,9 @@ public final class Tokenizer {
      * This tokenizer reading a copy that a node of this project's relay delivered (a message saved from a mailbox that
      * a user reports as spam, or as ham) as that node's classifier read it on the mail path: the {@code Received} fields
      * above and including the topmost one that node wrote ({@code by HOST (mail-hygiene)}, the {@code hostname} of its
-     * node configuration) are neither read nor counted (the node read none of them: they record its own hop and the
-     * hops after it), and a Subject that begins with {@code subjectTag} and a space, as the node writes a tagged
+     * node configuration; for a milter the field of the Postfix in front of it, {@code by HOST (Postfix)}, which
+     * Postfix does not show a milter) are neither read nor counted (the node read none of them: they record its own
+     * hop and the hops after it), and a Subject that begins with {@code subjectTag} and a space, as the node writes a tagged
      * Subject, is read without them. The {@code Return-Path} the final delivery wrote counts, as the envelope's sender
      * does on the mail path. A sender cannot hide a field from this: every field he writes lies below the node's own.
      * A message without a field by {@code host} is read as this tokenizer reads it (see {@link
@@ -229,8 +230,8 @@ public final class Tokenizer {
     }
 
     /**
-     * Whether the message carries a {@code Received} field written by the node this tokenizer reads delivered copies
-     * of ({@link #deliveredThrough}); {@code true} for a tokenizer that reads no delivered copies. Reads the header
+     * Whether the message carries a {@code Received} field written by the host this tokenizer reads delivered copies
+     * of ({@link #deliveredThrough}: {@code by HOST}); {@code true} for a tokenizer that reads no delivered copies. Reads the header
      * block only (at most {@value #MAX_HEADER_BYTES} bytes). Thread-safe.
      *
      * @param content the message
@@ -249,19 +250,24 @@ public final class Tokenizer {
     }
 
     /**
-     * The index of the topmost {@code Received} field in {@code fields} that the relay on {@code host} wrote ({@code by
-     * HOST (mail-hygiene)}, hygiene-smtp's {@code ReceivedHeader}), or -1. Linear in the fields.
+     * The index of the topmost {@code Received} field in {@code fields} that {@code host} wrote ({@code by HOST}
+     * followed by white space, a comment or the end: {@code by HOST (mail-hygiene)} from this project's relay, hygiene-smtp's
+     * {@code ReceivedHeader}; {@code by HOST (Postfix)} from the Postfix in front of a milter), or -1. Compared without
+     * regard to case or folding. Linear in the fields.
      */
     static int nodeTraceField(List<HeaderFields.Field> fields, String host) {
-        String by = "by " + host.toLowerCase(Locale.ROOT) + " (mail-hygiene) ";
+        String by = " by " + host.toLowerCase(Locale.ROOT);
         for (int i = 0; i < fields.size(); i++) {
             HeaderFields.Field f = fields.get(i);
-            if (f.name().equals("received")
-                    && f.value()
-                            .replaceAll("\\s+", " ")
-                            .toLowerCase(Locale.ROOT)
-                            .contains(by)) {
-                return i;
+            if (!f.name().equals("received")) {
+                continue;
+            }
+            String v = " " + f.value().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT) + " ";
+            for (int at = v.indexOf(by); at >= 0; at = v.indexOf(by, at + 1)) {
+                char next = v.charAt(at + by.length()); // the value ends with a space: always there
+                if (next == ' ' || next == '(' || next == ';') {
+                    return i;
+                }
             }
         }
         return -1;

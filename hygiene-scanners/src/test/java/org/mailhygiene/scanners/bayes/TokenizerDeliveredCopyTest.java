@@ -83,6 +83,23 @@ class TokenizerDeliveredCopyTest {
     }
 
     @Test
+    void behindAMilterThePostfixInFrontOfItIsTheNode() throws Exception {
+        // Postfix does not show a milter its own trace field: the milter read the message from the hop before on
+        String postfix = "Received: from relay.isp.example (relay.isp.example [203.0.113.9])\r\n"
+                + "\tby MX.corp.example (Postfix) with ESMTPS id 4Xyz1;\r\n\tMon, 7 Dec 2026 10:00:01 +0000 (UTC)\r\n";
+        String delivered = DELIVERED.replace(EDGE, postfix);
+        Set<String> read =
+                tokenizer.deliveredThrough("mx.corp.example", "[SPAM]").tokenize(content(delivered));
+        Envelope envelope = Envelope.of("bounce@pills.example", List.of("user@corp.example"));
+        assertThat(read)
+                .containsExactlyInAnyOrderElementsOf(
+                        tokenizer.receivedAs(envelope).tokenize(content(SENT)));
+        // a host that only begins so is another host
+        assertThat(tokenizer.deliveredThrough("mx.corp", null).isDeliveredThrough(content(delivered)))
+                .isFalse();
+    }
+
+    @Test
     void aFieldTheSenderWroteBelowTheNodesOwnHidesNothing() throws Exception {
         // a sender's forged field of the node's form lies below the node's real one: only the topmost counts
         String forged = "Received: from x ([192.0.2.1]) by edge1.corp.example (mail-hygiene) with ESMTP id 9;"
