@@ -394,6 +394,48 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     }
 
     /**
+     * The node's name as its newest daily file in a {@code stats} directory records it (the {@code node} line each
+     * file carries at its top), for a report that names the node as the node names itself (its daily mail, the shared
+     * store) rather than by the directory its data lies in. Reads the header lines of one file: at most the first 4 KiB
+     * of the newest file that names a node; files whose name is no day are passed over.
+     *
+     * @param statsDir the node's {@code stats} directory
+     * @return the name, or empty when no file names one (or the directory does not exist)
+     * @throws IOException if the directory cannot be listed
+     */
+    public static java.util.Optional<String> nodeName(Path statsDir) throws IOException {
+        if (!Files.isDirectory(statsDir)) {
+            return java.util.Optional.empty();
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(statsDir, "*" + SUFFIX)) {
+            ds.forEach(files::add);
+        }
+        files.sort(java.util.Comparator.comparing((Path f) -> f.getFileName().toString())
+                .reversed());
+        for (Path f : files) {
+            byte[] head;
+            try (java.io.InputStream in = Files.newInputStream(f)) {
+                head = in.readNBytes(4096);
+            } catch (IOException e) {
+                continue; // unreadable: the report names it when it reads the counts
+            }
+            for (String line : new String(head, StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith("node ")) {
+                    String name = line.substring(5).strip();
+                    if (!name.isEmpty() && name.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                        return java.util.Optional.of(name);
+                    }
+                }
+                if (line.startsWith("day ")) {
+                    break; // the node line comes before the day's
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Reads every daily file in a {@code stats} directory, oldest first.
      *
      * @param statsDir the directory holding {@code YYYY-MM-DD.stats} files

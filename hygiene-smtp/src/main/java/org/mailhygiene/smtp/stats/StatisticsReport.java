@@ -104,8 +104,9 @@ public final class StatisticsReport {
     }
 
     /**
-     * Loads the statistics under a data directory: {@code DIR/stats} for a single node (named after {@code DIR}), and
-     * {@code DIR/NODE/stats} for every node directory below it (as {@code hygiene demo --data DIR} lays them out).
+     * Loads the statistics under a data directory: {@code DIR/stats} for a single node, and {@code DIR/NODE/stats} for
+     * every node directory below it (as {@code hygiene demo --data DIR} lays them out). Each node is named as its
+     * statistics files record it (the node's {@code name}), or after its directory when they record none.
      *
      * @param dataDir the data directory
      * @param month only this month, or empty for every month found
@@ -137,14 +138,17 @@ public final class StatisticsReport {
         Map<String, Map<YearMonth, DailyCounts>> nodes = new TreeMap<>();
         if (Files.isDirectory(dataDir.resolve("stats"))) {
             Path name = dataDir.toAbsolutePath().normalize().getFileName();
-            nodes.put(name == null ? "node" : name.toString(), byMonth(dataDir.resolve("stats"), month, malformed));
+            put(nodes, dataDir.resolve("stats"), name == null ? "node" : name.toString(), month, malformed);
         }
         if (Files.isDirectory(dataDir)) {
+            List<Path> subs = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
-                for (Path sub : ds) {
-                    if (Files.isDirectory(sub.resolve("stats"))) {
-                        nodes.put(sub.getFileName().toString(), byMonth(sub.resolve("stats"), month, malformed));
-                    }
+                ds.forEach(subs::add);
+            }
+            subs.sort(null); // two directories of one node: the same one is told by its directory every time
+            for (Path sub : subs) {
+                if (Files.isDirectory(sub.resolve("stats"))) {
+                    put(nodes, sub.resolve("stats"), sub.getFileName().toString(), month, malformed);
                 }
             }
         }
@@ -153,6 +157,26 @@ public final class StatisticsReport {
                     + " (expected DIR/stats or DIR/NODE/stats with YYYY-MM-DD.stats files)");
         }
         return new StatisticsReport(nodes);
+    }
+
+    /**
+     * Adds one node's months under the name its statistics files record ({@link NodeStatistics#nodeName}), as its daily
+     * mail and the shared store name it; under {@code directory} when they record none, and as {@code NAME (directory)}
+     * when another directory's files already took that name (a node's data copied, say). Until session 55 a node was
+     * named by its directory alone (a node {@code edge-1} with {@code data = /var/lib/hygiene} was {@code hygiene}).
+     */
+    private static void put(
+            Map<String, Map<YearMonth, DailyCounts>> nodes,
+            Path statsDir,
+            String directory,
+            Optional<YearMonth> month,
+            java.util.function.Consumer<String> malformed)
+            throws IOException {
+        String name = NodeStatistics.nodeName(statsDir).orElse(directory);
+        if (nodes.containsKey(name)) {
+            name = name + " (" + directory + ")";
+        }
+        nodes.put(name, byMonth(statsDir, month, malformed));
     }
 
     /**

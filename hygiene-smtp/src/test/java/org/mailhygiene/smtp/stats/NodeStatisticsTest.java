@@ -333,6 +333,35 @@ class NodeStatisticsTest {
     }
 
     /**
+     * A node's data directory is usually named for the software, not the node ({@code data = /var/lib/hygiene}):
+     * {@code hygiene report --data DIR} named the node {@code hygiene}, while its daily mail and the shared store name it
+     * {@code edge-1}. The report names it as its files do; a directory whose files name no node keeps its own name, and
+     * two directories of one node are told apart by their directories.
+     */
+    @Test
+    void aReportNamesTheNodeAsItsStatisticsFilesDo() throws Exception {
+        Path data = dir.resolve("hygiene");
+        try (NodeStatistics s = NodeStatistics.open(data, "edge-1", clock)) {
+            s.received();
+        }
+        assertThat(StatisticsReport.load(data, Optional.empty()).nodes()).containsExactly("edge-1");
+        assertThat(StatisticsReport.load(data, Optional.empty()).text()).contains("Node edge-1");
+
+        Path cluster = dir.resolve("cluster");
+        for (String d : List.of("a", "b", "c")) {
+            try (NodeStatistics s = NodeStatistics.open(cluster.resolve(d), d.equals("c") ? "gw" : "edge-1", clock)) {
+                s.received();
+            }
+        }
+        // files of an old version, without a node line: the directory names them
+        Path old = cluster.resolve("old").resolve("stats");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve("2026-01-01.stats"), "day 2026-01-01\nreceived 2\n");
+        assertThat(StatisticsReport.load(cluster, Optional.empty()).nodes())
+                .containsExactlyInAnyOrder("edge-1", "edge-1 (b)", "gw", "old");
+    }
+
+    /**
      * Audit, session 50: the HTML report's mail tables had no {@code total} row over several months and no {@code
      * (none)} row for a month without mail (an empty table), which the text's tables have.
      */
