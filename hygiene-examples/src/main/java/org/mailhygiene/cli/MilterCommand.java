@@ -119,7 +119,8 @@ public final class MilterCommand implements Command {
                 "  %-24s %s\n",
                 "", "ones, e.g. spamd.size-limit), on-failure (and on-failure.KIND, SCANNER.on-failure),"));
         sb.append(String.format(
-                "  %-24s %s\n", "", "spam-threshold, spam-tag, spam-status, spam-reject-score, virus-action (with"));
+                "  %-24s %s\n", "", "spam-threshold, spam-tag, spam-status, spam-reject-score, virus-action,"));
+        sb.append(String.format("  %-24s %s\n", "", "not-read-action (with"));
         sb.append(String.format(
                 "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, dmarc-exempt, dmarc-temperror, spf-helo and"));
         sb.append(String.format("  %-24s %s\n", "", "hostname), name,"));

@@ -36,6 +36,9 @@ import org.mailhygiene.internal.Scores;
  *       scanner's size limit: every retry fails the same way until the message is sent smaller or this site raises
  *       that limit}). A failure configured as {@link Action#ACCEPT} ("fail open") is
  *       never silent: the message gets an {@code X-Hygiene-Unscanned} header naming the scanner and the failure.
+ *   <li>With {@link Builder#onNotRead(Action)} set (not by default), a clean verdict carrying a {@value
+ *       #NOT_READ_RULE} rule (what a scanner could not search) is decided with the failures: the more severe of
+ *       the two actions wins, and ACCEPT marks the message with an {@value #NOT_READ_HEADER} header.
  *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default), or the
  *       action set for one of the verdict's rules with {@link Builder#onRule} (the most severe wins). Defaults:
  *       {@code DMARC_REJECT} (a DMARC {@code p=reject} failure) {@link Action#REJECT} and {@code DMARC_QUARANTINE}
@@ -69,6 +72,21 @@ public final class DefaultPolicy implements Policy {
     /** The header that marks a message accepted although a scanner failed (fail-open). */
     public static final String UNSCANNED_HEADER = "X-Hygiene-Unscanned";
 
+    /**
+     * The rule a scanner puts on a clean verdict to name what it could not search (the built-in signature scanner: a
+     * RAR archive's compressed or encrypted files); what such a message becomes is {@link Builder#onNotRead(Action)}.
+     */
+    public static final String NOT_READ_RULE = "NOT_READ";
+
+    /**
+     * The header naming what a scanner could not search ({@code builtin: not searched: ...}, the {@value
+     * #NOT_READ_RULE} rule's text), on a message accepted or held under {@link Builder#onNotRead(Action)}.
+     */
+    public static final String NOT_READ_HEADER = "X-Hygiene-Not-Read";
+
+    /** The reply text of a message refused or deferred under {@link Builder#onNotRead(Action)}. */
+    private static final String NOT_READ_TEXT = "Message holds content that could not be searched";
+
     private final Action virusAction;
     private final Action suspiciousAction;
     private final Action spamAction;
@@ -80,8 +98,10 @@ public final class DefaultPolicy implements Policy {
     private final Map<String, Action> failureByScannerAndKind;
     private final Map<String, Action> ruleActions;
     private final boolean spamHeadersOnClean;
+    private final Optional<Action> notReadAction;
 
     private DefaultPolicy(Builder b) {
+        this.notReadAction = b.notReadAction;
         this.spamHeadersOnClean = b.spamHeadersOnClean;
         this.ruleActions = Map.copyOf(b.ruleActions);
         this.virusAction = b.virusAction;
@@ -144,22 +164,43 @@ public final class DefaultPolicy implements Policy {
             }
         }
         List<Header> failOpenHeaders = new ArrayList<>();
-        if (!failures.isEmpty()) {
-            Action worst = null;
-            ScanFailure worstFailure = null;
-            for (ScanFailure f : failures) {
-                Action a = failureAction(f);
-                if (worst == null || severity(a) > severity(worst)) {
-                    worst = a;
-                    worstFailure = f;
-                }
-                if (a == Action.ACCEPT) {
-                    failOpenHeaders.add(new Header(
-                            UNSCANNED_HEADER,
-                            SmtpReply.sanitize(
-                                    f.scanner() + " (" + f.kind().name().toLowerCase(Locale.ROOT) + ")")));
-                }
+        Action worst = null;
+        ScanFailure worstFailure = null;
+        for (ScanFailure f : failures) {
+            Action a = failureAction(f);
+            if (worst == null || severity(a) > severity(worst)) {
+                worst = a;
+                worstFailure = f;
             }
+            if (a == Action.ACCEPT) {
+                failOpenHeaders.add(new Header(
+                        UNSCANNED_HEADER,
+                        SmtpReply.sanitize(f.scanner() + " (" + f.kind().name().toLowerCase(Locale.ROOT) + ")")));
+            }
+        }
+        boolean failedOpen = !failOpenHeaders.isEmpty();
+        List<Verdict> notRead = notReadAction.isPresent() ? notRead(results) : List.of();
+        for (Verdict v : notRead) {
+            failOpenHeaders.add(notReadHeader(v));
+        }
+        if (!notRead.isEmpty() && (worst == null || severity(notReadAction.get()) > severity(worst))) {
+            worst = notReadAction.get();
+            worstFailure = null;
+        }
+        if (worst != null && worst != Action.ACCEPT && worstFailure == null) {
+            String reason = notRead.stream()
+                    .map(v -> v.scanner() + ": " + notReadDetail(v))
+                    .collect(Collectors.joining("; "));
+            // a retry never mends it: the same content is not searched the next time either
+            return decided(
+                    worst,
+                    NOT_READ_TEXT,
+                    NOT_READ_TEXT + ": every retry fails the same way until it is sent in a form this site can search",
+                    reason,
+                    failOpenHeaders,
+                    results);
+        }
+        if (!failures.isEmpty()) {
             if (worst != Action.ACCEPT) {
                 String reason = worstFailure.scanner() + ": " + worstFailure.kind() + ": " + worstFailure.detail();
                 boolean tooLarge = worstFailure.kind() == ScanFailure.Kind.TOO_LARGE;
@@ -238,7 +279,9 @@ public final class DefaultPolicy implements Policy {
             }
             return decided(action, "Message classified as spam", reason, headers, results);
         }
-        String reason = failOpenHeaders.isEmpty() ? "clean" : "accepted although a scanner failed (fail-open)";
+        String reason = failedOpen
+                ? "accepted although a scanner failed (fail-open)"
+                : notRead.isEmpty() ? "clean" : "accepted although part of it was not searched";
         List<Header> headers = new ArrayList<>(failOpenHeaders);
         if (spamHeadersOnClean) {
             closestToSpam(results).ifPresent(v -> headers.addAll(spamHeaders(v)));
@@ -323,6 +366,36 @@ public final class DefaultPolicy implements Policy {
             case TEMPFAIL -> 4;
             case REJECT -> 5;
         };
+    }
+
+    /** The clean verdicts that carry a {@value #NOT_READ_RULE} rule. */
+    private static List<Verdict> notRead(List<ScanResult> results) {
+        List<Verdict> out = new ArrayList<>();
+        for (Verdict v : verdicts(results, Outcome.CLEAN)) {
+            if (v.rules().stream().anyMatch(r -> r.name().equals(NOT_READ_RULE))) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** The text of a verdict's {@value #NOT_READ_RULE} rules. */
+    private static String notReadDetail(Verdict v) {
+        return v.rules().stream()
+                .filter(r -> r.name().equals(NOT_READ_RULE))
+                .map(Rule::description)
+                .collect(Collectors.joining("; "));
+    }
+
+    /**
+     * The {@value #NOT_READ_HEADER} header of a verdict: its scanner and what it did not search, printable ASCII, at
+     * most the 400 characters {@link SmtpReply#sanitize} keeps, {@code ...} ending a shortened one (the scanner's own
+     * {@code ; and N more} at the end of a long list is then cut too).
+     */
+    private static Header notReadHeader(Verdict v) {
+        String raw = v.scanner() + ": " + notReadDetail(v);
+        String value = raw.length() > 400 ? SmtpReply.sanitize(raw.substring(0, 397)) + "..." : SmtpReply.sanitize(raw);
+        return new Header(NOT_READ_HEADER, value);
     }
 
     private static List<Verdict> verdicts(List<ScanResult> results, Outcome outcome) {
@@ -471,6 +544,7 @@ public final class DefaultPolicy implements Policy {
         private final Map<String, Double> spamRejectScoreByScanner = new HashMap<>();
         private boolean discardAllowed;
         private boolean spamHeadersOnClean = true;
+        private Optional<Action> notReadAction = Optional.empty();
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
         private final Map<String, Action> failureByScanner = new HashMap<>();
         private final Map<String, Action> failureByScannerAndKind = new HashMap<>();
@@ -681,6 +755,33 @@ public final class DefaultPolicy implements Policy {
             return this;
         }
 
+        /**
+         * What happens to a message for which a scanner's clean verdict names, in a {@value #NOT_READ_RULE} rule, what
+         * it could not search (the built-in signature scanner's RAR files it cannot decompress, encrypted ones). Not
+         * set by default: such a message is decided as if all of it had been searched, and nothing it carries says
+         * otherwise (the rule is in the disposition's basis for logs). Once set, the message is decided as a failure
+         * of that scanner is (the more severe of the two wins; both come after a virus and before a suspicious or
+         * spam verdict): {@link Action#ACCEPT} delivers it marked with an {@value #NOT_READ_HEADER} header naming the
+         * scanner and what it did not search (also carried when another verdict tags, quarantines or discards it),
+         * {@link Action#QUARANTINE} holds it with that header, {@link Action#REJECT} refuses it with {@code 554 5.7.1
+         * Message holds content that could not be searched}, {@link Action#TEMPFAIL} defers it with {@code 451 4.3.0}
+         * and a text saying that every retry fails the same way.
+         *
+         * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for TAG
+         */
+        public Builder onNotRead(Action action) {
+            Objects.requireNonNull(action, "action");
+            if (action == Action.TAG) {
+                throw new IllegalArgumentException(
+                        "what was not searched cannot be TAG; use ACCEPT (delivered, marked with " + NOT_READ_HEADER
+                                + ") instead");
+            }
+            notReadAction = Optional.of(action);
+            return this;
+        }
+
         private void checkFailureAction(Action action) {
             Objects.requireNonNull(action, "action");
             if (action == Action.TAG) {
@@ -708,6 +809,9 @@ public final class DefaultPolicy implements Policy {
                 }
                 if (spamAction == Action.DISCARD) {
                     discarding.add("onSpam");
+                }
+                if (notReadAction.equals(Optional.of(Action.DISCARD))) {
+                    discarding.add("onNotRead");
                 }
                 failureByKind.forEach((k, a) -> {
                     if (a == Action.DISCARD) {

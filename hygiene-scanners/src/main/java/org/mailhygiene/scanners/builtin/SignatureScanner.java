@@ -128,9 +128,10 @@ public final class SignatureScanner implements Scanner {
     /**
      * The rule a clean verdict carries when files were passed over unread (a RAR archive's compressed files, which are
      * not decoded here, its files split across volumes and its encrypted files): its description names them (at most
-     * ten, then how many more), so that a clean verdict says what it did not search.
+     * ten, then how many more), so that a clean verdict says what it did not search. The policy's name for it
+     * ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onNotRead}: what such a message becomes).
      */
-    public static final String NOT_READ_RULE = "NOT_READ";
+    public static final String NOT_READ_RULE = org.mailhygiene.api.policy.DefaultPolicy.NOT_READ_RULE;
     /** The score of a GTUBE match. */
     public static final double GTUBE_SCORE = 1000.0;
     /** The spam threshold reported with a GTUBE match. */

@@ -91,6 +91,10 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       only spam gets them</td><td>{@code all}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code not-read-action}</td><td>{@code ignore}, {@code accept} (delivered with an
+ *       {@code X-Hygiene-Not-Read} header), {@code quarantine}, {@code reject} or {@code tempfail}: what a message
+ *       becomes when the built-in signature scanner names what it could not search (a RAR's compressed files; needs
+ *       {@code scanner = builtin})</td><td>{@code ignore}</td></tr>
  *   <tr><td>{@code report-to}</td><td>administrator address for the daily statistics report</td><td>no report</td></tr>
  *   <tr><td>{@code report-from}</td><td>sender of the report</td><td>{@code postmaster@HOSTNAME}</td></tr>
  *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM} (no seconds)</td>
@@ -460,7 +464,7 @@ public final class NodeConfig {
 
     /**
      * The scanning part of a configuration file, as a milter uses it: the {@code scanner}, {@code spam-threshold},
-     * {@code spam-tag}, {@code spam-status}, {@code spam-reject-score} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
+     * {@code spam-tag}, {@code spam-status}, {@code spam-reject-score}, {@code virus-action} and {@code not-read-action} keys give the scanners and the policy; {@code name}, {@code listen},
      * {@code data}, {@code stats-flush} and {@code admin-listen} are optional. Every other key is an error (a milter has no routes, spool
      * or access rules).
      *
@@ -740,6 +744,7 @@ public final class NodeConfig {
                     throw error(c, "virus-action", "must be 'reject' or 'quarantine', was '" + virus.get() + "'");
             }
         }
+        notReadAction(c, result.scannersByFamily(), policy);
         Optional<String> dmarcReject = c.string("dmarc-reject");
         policy.onRule("DMARC_REJECT", quarantineViruses ? Action.QUARANTINE : Action.REJECT);
         if (dmarcReject.isPresent()) {
@@ -769,6 +774,43 @@ public final class NodeConfig {
                 List.of(),
                 result.scanDeadline());
     }
+
+    /**
+     * The {@code not-read-action} key: what a message becomes when the built-in signature scanner's clean verdict names
+     * what it could not search ({@link DefaultPolicy#NOT_READ_RULE}): {@code ignore} (the default: delivered as if all
+     * of it had been searched), {@code accept} (delivered with an {@value DefaultPolicy#NOT_READ_HEADER} header),
+     * {@code quarantine}, {@code reject} or {@code tempfail}. An error names the line for another value, and for the
+     * key without {@code scanner = builtin}, the only scanner that says what it did not search.
+     */
+    private static void notReadAction(ConfigFile c, Map<String, List<String>> byFamily, DefaultPolicy.Builder policy)
+            throws ConfigException {
+        Optional<String> value = c.string(NOT_READ_ACTION);
+        if (value.isEmpty()) {
+            return;
+        }
+        switch (value.get().toLowerCase(Locale.ROOT)) {
+            case "ignore" -> {}
+            case "accept" -> policy.onNotRead(Action.ACCEPT);
+            case "quarantine" -> policy.onNotRead(Action.QUARANTINE);
+            case "reject" -> policy.onNotRead(Action.REJECT);
+            case "tempfail" -> policy.onNotRead(Action.TEMPFAIL);
+            default ->
+                throw error(
+                        c,
+                        NOT_READ_ACTION,
+                        "must be 'ignore', 'accept', 'quarantine', 'reject' or 'tempfail', was '" + value.get() + "'");
+        }
+        if (!byFamily.containsKey("builtin")) {
+            throw error(
+                    c,
+                    NOT_READ_ACTION,
+                    "no builtin scanner is configured (only scanner = builtin says what it could not search, which"
+                            + " this decides)");
+        }
+    }
+
+    /** The key of {@link #notReadAction}. */
+    private static final String NOT_READ_ACTION = "not-read-action";
 
     /**
      * An {@code IP:PORT} key ({@code listen}, {@code admin-listen}, {@code dns}), checked (an error names the file and

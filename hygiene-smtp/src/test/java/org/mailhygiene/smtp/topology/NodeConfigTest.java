@@ -106,6 +106,53 @@ class NodeConfigTest {
     }
 
     /**
+     * {@code not-read-action} (session 55): what a message becomes when the built-in signature scanner names what it
+     * could not search; until then nothing could be configured and such a message was delivered unmarked.
+     */
+    @Test
+    void notReadActionDecidesAMessageNotAllSearched() throws Exception {
+        List<ScanResult> notRead = List.of(Verdict.builder("builtin", Outcome.CLEAN)
+                .rule(new Rule(
+                        org.mailhygiene.api.policy.DefaultPolicy.NOT_READ_RULE,
+                        java.util.OptionalDouble.empty(),
+                        "not searched: MIME part '2' (application/octet-stream, a.rar): RAR file \"a.txt\""))
+                .build());
+        Path file = dir.resolve("not-read.conf");
+        java.util.Map<String, org.mailhygiene.api.policy.Action> expected = java.util.Map.of(
+                "", org.mailhygiene.api.policy.Action.ACCEPT,
+                "not-read-action = ignore\n", org.mailhygiene.api.policy.Action.ACCEPT,
+                "not-read-action = accept\n", org.mailhygiene.api.policy.Action.ACCEPT,
+                "not-read-action = Quarantine\n", org.mailhygiene.api.policy.Action.QUARANTINE,
+                "not-read-action = reject\n", org.mailhygiene.api.policy.Action.REJECT,
+                "not-read-action = tempfail\n", org.mailhygiene.api.policy.Action.TEMPFAIL);
+        for (var e : expected.entrySet()) {
+            Files.writeString(file, "name = m\nscanner = builtin\n" + e.getKey());
+            var d = NodeConfig.readScanning(file).policy().decide(notRead);
+            assertThat(d.action()).as(e.getKey()).isEqualTo(e.getValue());
+            boolean marked = !e.getKey().isEmpty()
+                    && !e.getKey().contains("ignore")
+                    && !e.getKey().contains("reject")
+                    && !e.getKey().contains("tempfail");
+            assertThat(d.headers())
+                    .as(e.getKey())
+                    .extracting(Header::name)
+                    .isEqualTo(marked ? List.of(org.mailhygiene.api.policy.DefaultPolicy.NOT_READ_HEADER) : List.of());
+        }
+        fails(
+                VALID + "not-read-action = tag\n",
+                "node.conf line 12: not-read-action: must be 'ignore', 'accept', 'quarantine', 'reject' or 'tempfail',"
+                        + " was 'tag'");
+        fails(
+                VALID.replace("scanner = builtin", "scanner = clamd:127.0.0.1:1") + "not-read-action = quarantine\n",
+                "node.conf line 12: not-read-action: no builtin scanner is configured (only scanner = builtin says what"
+                        + " it could not search, which this decides)");
+        Files.writeString(file, "name = m\nscanner = attachments\nnot-read-action = reject\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file + " line 3: not-read-action: no builtin scanner is configured");
+    }
+
+    /**
      * An audit (session 31): a milter file's {@code listen = localhost} or a port out of range passed
      * {@code hygiene milter --check} and failed only at start, naming the command-line option; it is checked with the
      * file and line now, as {@code admin-listen} was.
