@@ -2,10 +2,12 @@ package org.mailhygiene.smtp.queue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.internal.Scores;
 
 /**
@@ -29,8 +31,9 @@ public final class ScanNote {
 
     /**
      * The log text of a scan: {@code verdicts=[builtin:CLEAN bayes:SPAM(0.93/0.8)] disposition=TAG}, each verdict as
-     * {@code SCANNER:OUTCOME}, its threats and its score over its threshold in parentheses, a failure as
-     * {@code SCANNER:FAILED(KIND)}.
+     * {@code SCANNER:OUTCOME}, its threats and its score over its threshold in parentheses, a clean verdict that names
+     * what its scanner could not search as {@code SCANNER:CLEAN(NOT_READ)} ({@link DefaultPolicy#NOT_READ_RULE}: the
+     * policy's {@code onNotRead} may hold or refuse it), a failure as {@code SCANNER:FAILED(KIND)}.
      *
      * @param results the scan's results, in order
      * @param action what was done with the message
@@ -55,6 +58,10 @@ public final class ScanNote {
                 StringBuilder sb = new StringBuilder(v.scanner()).append(':').append(v.outcome());
                 if (!v.threats().isEmpty()) {
                     sb.append('(').append(String.join(",", v.threats())).append(')');
+                }
+                if (v.outcome() == Outcome.CLEAN
+                        && v.rules().stream().anyMatch(rule -> rule.name().equals(DefaultPolicy.NOT_READ_RULE))) {
+                    sb.append('(').append(DefaultPolicy.NOT_READ_RULE).append(')');
                 }
                 if (v.score().isPresent()) {
                     sb.append('(').append(Scores.format(v.score().getAsDouble()));
