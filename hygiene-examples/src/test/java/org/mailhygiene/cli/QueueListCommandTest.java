@@ -161,6 +161,37 @@ class QueueListCommandTest {
     }
 
     /**
+     * A spool file whose envelope record was damaged after its commit (here a recipient's address changed by one bit,
+     * on a message without updates and on one whose hold appended an update that supersedes the record) cannot be
+     * delivered as it is: the node's recovery sets it aside. The list says so without reading the message. Until
+     * session 55 only {@code --verify} told: the plain list showed both as healthy messages, one with the changed
+     * address.
+     */
+    @Test
+    void aDamagedEnvelopeRecordIsListedAsDamagedWithoutVerify() throws Exception {
+        assertThat(Run.main("queue", "hold", "--data", dir.toString(), id(2)).status())
+                .isZero();
+        for (int i : new int[] {0, 2}) {
+            byte[] bytes = Files.readAllBytes(file(i));
+            int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("u" + i + "@dead.example");
+            bytes[at + 4] ^= 1; // "dead" -> "deed": still an address, still a record that parses
+            Files.write(file(i), bytes);
+        }
+
+        Run list = Run.main("queue", "list", "--data", dir.toString());
+        assertThat(list.status()).isZero();
+        for (int i : new int[] {0, 2}) {
+            assertThat(list.outLines())
+                    .as("message %d", i)
+                    .contains(id(i) + "  damaged: envelope record damaged: its checksum does not match (the file was"
+                            + " committed and has since been damaged); not delivered (" + file(i) + ", "
+                            + Files.size(file(i)) + " bytes; 'hygiene queue delete " + id(i) + "' removes it)");
+        }
+        assertThat(list.out()).doesNotContain("deed.example");
+        assertThat(list.outLines()).filteredOn(l -> l.startsWith(id(1) + "  ")).hasSize(1);
+    }
+
+    /**
      * {@code delete --all} on a running node that delivers its backlog meanwhile: the node answers {@code absent} for
      * each message delivered before it came to it, which left the queue as asked. Until session 50 each was an error
      * line ('not in the queue') and the command exited 2 (1,466 lines when a flushed queue of 3,000 was delivered

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 
@@ -18,10 +19,18 @@ import org.mailhygiene.smtp.dsn.DsnRequest;
  * line. Fields escape {@code %}, TAB and control characters as {@code %XX}; an optional field is empty when absent
  * and starts with {@code =} when present. The last line is {@code end}, so a truncated record is detected (the
  * spool also frames its records with checksums, see {@link SpoolFile}; the quarantine writes them to a temporary file
- * and renames it).
+ * and renames it). In a spool record, since session 55, a {@code sum} line before {@code end} holds the CRC-32C of
+ * every byte before that line, so that a record changed after it was written is told from a sound one by reading the
+ * record alone: the spool's own checksum covers the message too, which {@code hygiene queue list} does not read. A
+ * record without the line (an older version's) is read as before, and an older version skips the line, as any line it
+ * does not know.
  */
 final class RecordCodec {
     static final String MAGIC = "hygiene-spool\t1";
+    /** The key of the checksum line, the last before {@code end}. */
+    private static final String SUM = "sum";
+    /** How many bytes the checksum line and the end line take together: {@code "sum\tXXXXXXXX\nend\n"}. */
+    private static final int SUM_TAIL = SUM.length() + 1 + 8 + 1 + "end\n".length();
 
     private RecordCodec() {}
 
@@ -94,6 +103,18 @@ final class RecordCodec {
             sb.append("end\n");
             return sb.toString().getBytes(StandardCharsets.UTF_8);
         }
+
+        /** As {@link #finish()}, with the {@code sum} line before {@code end} (spool records). */
+        byte[] finishWithSum() {
+            byte[] lines = sb.toString().getBytes(StandardCharsets.UTF_8);
+            CRC32C crc = new CRC32C();
+            crc.update(lines);
+            byte[] tail =
+                    String.format("%s\t%08x\nend\n", SUM, (int) crc.getValue()).getBytes(StandardCharsets.US_ASCII);
+            byte[] out = java.util.Arrays.copyOf(lines, lines.length + tail.length);
+            System.arraycopy(tail, 0, out, lines.length, tail.length);
+            return out;
+        }
     }
 
     /** A parsed record: lines by key, in order. */
@@ -120,6 +141,29 @@ final class RecordCodec {
                 throw new IOException(source + ": '" + key + "' line has " + l.length + " fields, wanted " + fields);
             }
             return l;
+        }
+    }
+
+    /**
+     * Checks a record's {@code sum} line, if it has one, against the bytes before it.
+     *
+     * @throws IOException naming {@code source} if the sum does not match (or is no sum)
+     */
+    static void checkSum(byte[] bytes, Path source) throws IOException {
+        int at = bytes.length - SUM_TAIL;
+        if (at < 1 || bytes[at - 1] != '\n') {
+            return;
+        }
+        String tail = new String(bytes, at, SUM_TAIL, StandardCharsets.ISO_8859_1);
+        if (!tail.startsWith(SUM + "\t") || !tail.endsWith("\nend\n")) {
+            return; // an older version's record
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, at);
+        String want = String.format("%08x", (int) crc.getValue());
+        if (!tail.substring(SUM.length() + 1, SUM.length() + 9).equals(want)) {
+            throw new IOException(source + ": envelope record damaged: its checksum does not match (the file was"
+                    + " committed and has since been damaged)");
         }
     }
 
@@ -206,11 +250,12 @@ final class RecordCodec {
         m.scan().ifPresent(text -> w.line("scan", escape(text)));
         // on hold (hygiene queue hold): a line of its own, which a version before session 49 skips
         m.heldSince().ifPresent(t -> w.line("held", t.toString()));
-        return w.finish();
+        return w.finishWithSum();
     }
 
     static QueuedMessage decodeQueued(byte[] bytes, Path source, Path messageFile, long contentOffset)
             throws IOException {
+        checkSum(bytes, source);
         Parsed p = parse(bytes, source);
         try {
             QueueId id = new QueueId(p.require("id", 2)[1]);

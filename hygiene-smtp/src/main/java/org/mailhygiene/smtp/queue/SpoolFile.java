@@ -166,12 +166,13 @@ final class SpoolFile {
      * Reads a spool file, verifying the commit mark's checksum over the whole message or not. Without verifying, the
      * message's bytes are not read at all (the commit mark is found at the offset the header gives, and must be there):
      * what {@code hygiene queue list} needs, a few kilobytes per file whatever the message's size. Each update's own
-     * checksum is verified either way (updates are small).
+     * checksum is verified either way (updates are small), and so is the envelope record's own {@code sum} line
+     * ({@link RecordCodec}; records written before session 55 have none).
      *
      * @param verify whether to read the message and compare its checksum with the commit mark's
      * @return the latest record, or {@code null} if the file was never committed (it ends before its commit mark)
-     * @throws IOException if the file cannot be read, is not a spool file of this format, or (when verifying) has a
-     *     commit mark whose checksum does not match
+     * @throws IOException if the file cannot be read, is not a spool file of this format, has an envelope record
+     *     whose own checksum does not match, or (when verifying) has a commit mark whose checksum does not match
      */
     static Contents read(Path file, boolean verify) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -207,6 +208,10 @@ final class SpoolFile {
                 return null;
             }
             if (!verify) {
+                // the envelope record on its own (the commit mark's checksum covers the message as well): a record
+                // damaged after its commit is known without reading the message, even when updates supersede it
+                // (the node's recovery, which verifies, sets such a file aside)
+                RecordCodec.checkSum(record, file);
                 // past the message: the rest (commit mark, updates) is read from there
                 ch.position(contentOffset + size);
                 in = new BufferedInputStream(Channels.newInputStream(ch), buffer);
