@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,7 +54,7 @@ class RelayRealProgramsTest {
      * twice at once) can take it in between, and then smtp-sink exits ("Address already in use") while the relay
      * would deliver to the other process. Such an attempt is retried on another port.
      */
-    private int startSink(Path sinkBin, Path sinkOut) throws Exception {
+    private int startSink(Path sinkBin, Path sinkOut, String... options) throws Exception {
         for (int attempt = 1; ; attempt++) {
             int port = freePort();
             String name = "sink-" + java.util.UUID.randomUUID() + ".example";
@@ -61,6 +62,7 @@ class RelayRealProgramsTest {
             if ("root".equals(System.getProperty("user.name"))) {
                 cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
             }
+            cmd.addAll(List.of(options));
             cmd.addAll(List.of("-h", name, "-c", "127.0.0.1:" + port, "100"));
             sink = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
@@ -161,5 +163,81 @@ class RelayRealProgramsTest {
         assertThat(received).isEqualTo(100);
         // the last completions are recorded after the sink's 250
         Await.until("every message delivered and completed", () -> spool.size() == 0);
+    }
+
+    /**
+     * A {@code Return-Path} field the client sent (one plain, one folded over two lines) does not reach the next hop:
+     * a final delivery writes it from the envelope (RFC 5321 4.4), and Postfix's cleanup drops a sender's. The rest
+     * of the message passes as it was: the other fields, a {@code Return-Path} line in the body. Sent with swaks,
+     * delivered to smtp-sink, which writes what it received to a file. Until session 55 both fields went on.
+     */
+    @Test
+    void aSendersReturnPathFieldIsNotPassedOn() throws Exception {
+        Path swaks = RealBinaries.require("swaks", "swaks");
+        Path sinkBin = RealBinaries.require("smtp-sink", "postfix");
+        Path dumps = Files.createDirectories(dir.resolve("dumps"));
+        // smtp-sink writes as the user it switched to (postfix, when the test runs as root)
+        dir.toFile().setExecutable(true, false);
+        dumps.toFile().setWritable(true, false);
+        dumps.toFile().setExecutable(true, false);
+        int sinkPort = startSink(sinkBin, dir.resolve("sink.out"), "-d", dumps + "/%M.");
+
+        Spool spool = Spool.open(dir.resolve("spool"));
+        closeables.add(spool);
+        ScanPipeline pipeline =
+                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
+        closeables.add(pipeline);
+        Relay relay = Relay.builder()
+                .server(b ->
+                        b.port(0).hostname("relay.example.test").acceptedDomains(AcceptedDomains.of("example.org")))
+                .delivery(b -> b.hostname("relay.example.test"))
+                .pipeline(pipeline)
+                .spool(spool)
+                .quarantine(Quarantine.builder(dir.resolve("quarantine")).build())
+                .router(StaticRouter.parse(":127.0.0.1:" + sinkPort))
+                .build();
+        closeables.add(relay);
+        relay.start();
+
+        Path message = Files.writeString(
+                dir.resolve("m.eml"),
+                "Return-Path: <forged@evil.example>\r\n"
+                        + "From: a@example.net\r\n"
+                        + "RETURN-PATH :\r\n <second@evil.example>\r\n"
+                        + "Subject: hello\r\n"
+                        + "\r\n"
+                        + "Return-Path: <in-the-body@example.net>\r\n"
+                        + "text\r\n",
+                StandardCharsets.US_ASCII);
+        Process p = new ProcessBuilder(
+                        swaks.toString(),
+                        "--server",
+                        "127.0.0.1:" + relay.port(),
+                        "--from",
+                        "a@example.net",
+                        "--to",
+                        "u@example.org",
+                        "--data",
+                        "@" + message)
+                .redirectErrorStream(true)
+                .start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(said).isZero();
+
+        String got = Await.value(
+                Duration.ofSeconds(60),
+                "smtp-sink wrote the whole message",
+                () -> {
+                    try (java.util.stream.Stream<Path> files = Files.list(dumps)) {
+                        Optional<Path> f = files.findFirst();
+                        return f.isEmpty() ? "" : Files.readString(f.get(), StandardCharsets.ISO_8859_1);
+                    }
+                },
+                text -> text.contains("\ntext\n")); // the file is there before its text is
+        String header = got.substring(0, got.indexOf("\n\n") + 1);
+        assertThat(header.toLowerCase(java.util.Locale.ROOT)).doesNotContain("return-path");
+        assertThat(header).doesNotContain("evil.example").contains("\nFrom: a@example.net\n", "\nSubject: hello\n");
+        assertThat(got).contains("\n\nReturn-Path: <in-the-body@example.net>\ntext\n");
     }
 }

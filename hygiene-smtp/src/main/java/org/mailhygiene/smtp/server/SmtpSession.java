@@ -874,7 +874,9 @@ final class SmtpSession implements Runnable {
         SpooledContent spooled;
         try {
             spooled = SpooledContent.spool(
-                    new SequenceInputStream(new ByteArrayInputStream(received), source),
+                    // a sender's own Return-Path is not passed on (ReturnPathRemover): the one that counts is written
+                    // at final delivery from the envelope; until session 55 it went to the next hop
+                    new SequenceInputStream(new ByteArrayInputStream(received), new ReturnPathRemover(source)),
                     cfg.limits().memoryThreshold(),
                     cfg.spoolDirectory());
         } catch (IOException e) {
