@@ -105,6 +105,25 @@ class RelayRealProgramsTest {
         }
     }
 
+    /** Starts a relay for {@code example.org} with the signature scanner, delivering everything to the sink. */
+    private Relay startRelay(Spool spool, int sinkPort) throws Exception {
+        ScanPipeline pipeline =
+                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
+        closeables.add(pipeline);
+        Relay relay = Relay.builder()
+                .server(b ->
+                        b.port(0).hostname("relay.example.test").acceptedDomains(AcceptedDomains.of("example.org")))
+                .delivery(b -> b.hostname("relay.example.test"))
+                .pipeline(pipeline)
+                .spool(spool)
+                .quarantine(Quarantine.builder(dir.resolve("quarantine")).build())
+                .router(StaticRouter.parse(":127.0.0.1:" + sinkPort))
+                .build();
+        closeables.add(relay);
+        relay.start();
+        return relay;
+    }
+
     private int sinkCount(Path out) throws Exception {
         Matcher m = MESSAGES.matcher(Files.readString(out, StandardCharsets.ISO_8859_1));
         int last = 0;
@@ -123,20 +142,7 @@ class RelayRealProgramsTest {
 
         Spool spool = Spool.open(dir.resolve("spool"));
         closeables.add(spool);
-        ScanPipeline pipeline =
-                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
-        closeables.add(pipeline);
-        Relay relay = Relay.builder()
-                .server(b ->
-                        b.port(0).hostname("relay.example.test").acceptedDomains(AcceptedDomains.of("example.org")))
-                .delivery(b -> b.hostname("relay.example.test"))
-                .pipeline(pipeline)
-                .spool(spool)
-                .quarantine(Quarantine.builder(dir.resolve("quarantine")).build())
-                .router(StaticRouter.parse(":127.0.0.1:" + sinkPort))
-                .build();
-        closeables.add(relay);
-        relay.start();
+        Relay relay = startRelay(spool, sinkPort);
 
         Process p = new ProcessBuilder(
                         source.toString(),
@@ -184,20 +190,7 @@ class RelayRealProgramsTest {
 
         Spool spool = Spool.open(dir.resolve("spool"));
         closeables.add(spool);
-        ScanPipeline pipeline =
-                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
-        closeables.add(pipeline);
-        Relay relay = Relay.builder()
-                .server(b ->
-                        b.port(0).hostname("relay.example.test").acceptedDomains(AcceptedDomains.of("example.org")))
-                .delivery(b -> b.hostname("relay.example.test"))
-                .pipeline(pipeline)
-                .spool(spool)
-                .quarantine(Quarantine.builder(dir.resolve("quarantine")).build())
-                .router(StaticRouter.parse(":127.0.0.1:" + sinkPort))
-                .build();
-        closeables.add(relay);
-        relay.start();
+        Relay relay = startRelay(spool, sinkPort);
 
         Path message = Files.writeString(
                 dir.resolve("m.eml"),
