@@ -431,11 +431,12 @@ public final class RedisSharedState implements SharedState {
     /** Verdicts read that were unsigned or wrongly signed, since this state was opened. */
     private final AtomicLong refusedVerdicts = new AtomicLong();
     /**
-     * The key and value of the last verdict refused: the node reads a key again after it took the scan lease, and the
-     * same value read again is not counted again; cleared when this node stores its own verdict there.
+     * The value last refused at each of the {@link #SEEN_KEYS} keys refused most recently: the node reads a key again
+     * after it took the scan lease, and the same value read again is not counted again, also when other keys (the
+     * message's other scanners', other messages') were refused in between; forgotten when this node stores its own
+     * verdict there.
      */
-    private final java.util.concurrent.atomic.AtomicReference<String> lastRefused =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final SeenValues lastRefused = new SeenValues();
     /** When verdicts refused were last logged, and how many had been refused then. */
     private final WarningGate refusedWarning = new WarningGate(Duration.ofNanos(REFUSED_WARNING_NANOS));
     /**
@@ -444,11 +445,10 @@ public final class RedisSharedState implements SharedState {
      */
     private final AtomicLong unreadableVerdicts = new AtomicLong();
     /**
-     * The key and value (or reason, for a key of another type) of the last verdict that could not be read: as for
-     * {@link #lastRefused}, the same value read again after the scan lease is one unreadable verdict, not two.
+     * The value (or reason, for a key of another type) last found unreadable at each key: as for {@link #lastRefused},
+     * the same value read again after the scan lease is one unreadable verdict, not two.
      */
-    private final java.util.concurrent.atomic.AtomicReference<String> lastUnreadable =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final SeenValues lastUnreadable = new SeenValues();
 
     private final WarningGate unreadableWarning = new WarningGate(Duration.ofNanos(REFUSED_WARNING_NANOS));
 
@@ -1197,8 +1197,8 @@ public final class RedisSharedState implements SharedState {
             String value = signer.map(v -> v.sign(key, text, Math.addExact(clock.millis(), ms)))
                     .orElse(text);
             // the value refused there is replaced: the same forgery written again is counted again
-            lastRefused.updateAndGet(r -> r != null && r.startsWith(key + "\n") ? null : r);
-            lastUnreadable.updateAndGet(r -> r != null && r.startsWith(key + "\n") ? null : r);
+            lastRefused.forget(key);
+            lastUnreadable.forget(key);
             call(
                     "SET",
                     List.of(key),
@@ -1255,7 +1255,7 @@ public final class RedisSharedState implements SharedState {
      * many came since the last WARN. The value just refused at the same key, read again, is not counted again.
      */
     private void refused(String key, String stored, String why) {
-        if (readAgain(lastRefused, key, stored)) {
+        if (lastRefused.seenAgain(key, stored)) {
             return; // the same value read again (after taking the scan lease): one refused verdict, counted once
         }
         long total = refusedVerdicts.incrementAndGet();
@@ -1282,7 +1282,7 @@ public final class RedisSharedState implements SharedState {
      * @param stored the value read, or {@code null} for a key of another type (then the reason tells it apart)
      */
     private void unreadable(String key, String stored, String why) {
-        if (readAgain(lastUnreadable, key, stored == null ? "\0" + why : stored)) {
+        if (lastUnreadable.seenAgain(key, stored == null ? "\0" + why : stored)) {
             return;
         }
         long total = unreadableVerdicts.incrementAndGet();
@@ -1299,13 +1299,31 @@ public final class RedisSharedState implements SharedState {
         }
     }
 
+    /** How many keys {@link SeenValues} remembers: the most recently refused (or unreadable) ones. */
+    static final int SEEN_KEYS = 1024;
+
     /**
-     * Whether {@code stored} at {@code key} is the value last seen by this kind of count, remembering it if not.
+     * The value last seen at each of the {@link #SEEN_KEYS} keys seen most recently (the eldest forgotten first), so
+     * that one value read again is counted once. Until session 55 only the last key was kept: a message whose two
+     * scanners' verdicts were both refused counted 3 or 4, as the scanners read their keys in turn. Thread-safe.
      */
-    private static boolean readAgain(
-            java.util.concurrent.atomic.AtomicReference<String> last, String key, String stored) {
-        String seen = key + "\n" + stored;
-        return seen.equals(last.getAndSet(seen));
+    private static final class SeenValues {
+        private final Map<String, String> values = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > SEEN_KEYS;
+            }
+        };
+
+        /** Whether {@code stored} is the value last seen at {@code key}, remembering it if not. */
+        synchronized boolean seenAgain(String key, String stored) {
+            return stored.equals(values.put(key, stored));
+        }
+
+        /** Forgets the value seen at {@code key} (this node stored its own there). */
+        synchronized void forget(String key) {
+            values.remove(key);
+        }
     }
 
     /**

@@ -195,6 +195,46 @@ class SignedVerdictsTest {
         }
     }
 
+    /**
+     * Found from outside (session 55, two relays with other secrets on one Redis, {@code scanner = builtin}): one
+     * message whose two shared verdicts (builtin, attachments) the other node had signed raised
+     * hygiene_shared_verdicts_refused_total by 3, not 2: the scanners read their keys at once, and only the last value
+     * refused was remembered, so a key read again after the other's was counted again. Each key is remembered now.
+     */
+    @Test
+    void verdictsOfSeveralKeysReadInTurnAreEachCountedOnce() throws Exception {
+        String prefix = prefix();
+        String clean = VerdictCodec.encode(Verdict.clean("model", Duration.ofMillis(1)));
+        String bad = VerdictSigner.TAG + "0".repeat(64) + "\nnot-a-time\nmhv1\n";
+        String sha2 = "b".repeat(64);
+        try (RedisSharedState signed = store(prefix, with(keyA), Clock.systemUTC());
+                RedisSharedState plain = store(prefix, "", Clock.systemUTC())) {
+            signed.verdicts().put("one", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            signed.verdicts().put("two", SHA, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            for (String k : verdictKeys(prefix)) {
+                assertThat(redisCli("SET", k, clean)).isEqualTo("OK");
+            }
+            for (int look = 0; look < 2; look++) { // before and after the scan lease, the two scanners in turn
+                assertThat(signed.verdicts().get("one", SHA)).isEmpty();
+                assertThat(signed.verdicts().get("two", SHA)).isEmpty();
+            }
+            assertThat(signed.refusedVerdicts()).isEqualTo(2);
+            // the same for values a node without a secret cannot read
+            plain.verdicts().put("one", sha2, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            plain.verdicts().put("two", sha2, Verdict.clean("model", Duration.ofMillis(1)), Duration.ofHours(1));
+            for (String k : verdictKeys(prefix)) {
+                if (k.contains(sha2)) {
+                    assertThat(redisCli("SET", k, bad)).isEqualTo("OK");
+                }
+            }
+            for (int look = 0; look < 2; look++) {
+                assertThat(plain.verdicts().get("one", sha2)).isEmpty();
+                assertThat(plain.verdicts().get("two", sha2)).isEmpty();
+            }
+            assertThat(plain.unreadableVerdicts()).isEqualTo(2);
+        }
+    }
+
     @Test
     void aSignedVerdictMovedToAnotherContentsKeyIsNotBelieved() throws Exception {
         String prefix = prefix();
