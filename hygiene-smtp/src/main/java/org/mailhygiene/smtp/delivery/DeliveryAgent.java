@@ -26,6 +26,7 @@ import java.util.function.BiFunction;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.NanoClock;
+import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.api.routing.Route;
@@ -1261,6 +1262,28 @@ public final class DeliveryAgent implements AutoCloseable {
         return any;
     }
 
+    /**
+     * Logs a next hop put in back-off (WARN, once per counted failure: its back-off and error) and one that takes a
+     * message again (INFO), as a failed scanner daemon is logged DOWN and UP. Until session 55 a next hop's failure
+     * was silent: a stopped edge was skipped for 30 s and more while no line, metric or health component said so.
+     */
+    private static final HygieneListener HOP_LOG = new HygieneListener() {
+        @Override
+        public void memberDown(String group, String member, String reason, Duration backoff) {
+            LOG.warn(
+                    "next hop {} DOWN for {}s (skipped meanwhile: its route's next host takes the mail, or it waits"
+                            + " in the queue): {}",
+                    member,
+                    backoff.toSeconds(),
+                    reason);
+        }
+
+        @Override
+        public void memberUp(String group, String member) {
+            LOG.info("next hop {} UP: it took a message again", member);
+        }
+    };
+
     private Delivered deliver(
             QueuedMessage m, Route route, String domain, Optional<TlsPolicy> tls, List<String> rcpts) {
         List<EndpointResolver.Ranked> ranked;
@@ -1290,7 +1313,8 @@ public final class DeliveryAgent implements AutoCloseable {
                     .deadline(transactionDeadline)
                     .maxBackoff(hopMaxBackoff)
                     .initialBackoff(hopInitialBackoff)
-                    .failoverWhen(ex -> ex instanceof HopFailedException);
+                    .failoverWhen(ex -> ex instanceof HopFailedException)
+                    .listener(HOP_LOG);
             for (EndpointResolver.Ranked r : ranked) {
                 gb.member(r.endpoint().toString(), r.endpoint(), r.priority());
             }

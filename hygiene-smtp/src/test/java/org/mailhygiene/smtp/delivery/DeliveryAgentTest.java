@@ -924,6 +924,40 @@ class DeliveryAgentTest {
         assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
     }
 
+    /**
+     * Found from outside (session 55, walkthrough step 6 with a gateway and two edges): edge-1 stopped, the next message
+     * went to edge-2 and edge-1 was skipped for 30 s, but nothing said so: no log line, no metric (a failed clamd is
+     * logged DOWN and UP). Now a next hop put in back-off is logged at WARN with its back-off and error, once per
+     * counted failure, and at INFO when it takes a message again.
+     */
+    @Test
+    void aNextHopPutInBackOffIsLoggedDownAndUpWhenItTakesMailAgain() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.enqueue(SinkCommand.DATA_END, SinkAction.close());
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        try {
+            // slf4j-simple writes each line to the System.err of the moment
+            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+            store("a@x.org", "b@y.org");
+            agent.runDue();
+            assertThat(backup.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            String down = captured.toString(StandardCharsets.UTF_8);
+            assertThat(down)
+                    .contains("WARN")
+                    .contains("next hop 127.0.0.1:" + inbound.port() + " DOWN for 30s")
+                    .doesNotContain(" UP");
+            clock.advance(Duration.ofMinutes(1));
+            store("a@x.org", "b@y.org");
+            agent.runDue();
+            assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            assertThat(captured.toString(StandardCharsets.UTF_8))
+                    .contains("next hop 127.0.0.1:" + inbound.port() + " UP");
+        } finally {
+            System.setErr(err);
+        }
+    }
+
     @Test
     void whenEveryNextHopFailsTheMessageStaysQueued() throws Exception {
         agent = agentBuilder(router()).build();
