@@ -1263,13 +1263,25 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
-     * Logs a next hop put in back-off (WARN, once per counted failure: its back-off and error) and one that takes a
-     * message again (INFO), as a failed scanner daemon is logged DOWN and UP. Until session 55 a next hop's failure
-     * was silent: a stopped edge was skipped for 30 s and more while no line, metric or health component said so.
+     * The next hops logged DOWN and not yet UP, by name: a flush forgets the failover groups, and with them which
+     * members were down, so a hop taking mail again after a flush would never be logged UP. At most {@link #MAX_GROUPS}
+     * (then forgotten, as the groups are).
      */
-    private static final HygieneListener HOP_LOG = new HygieneListener() {
+    private final Set<String> hopsDown = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Logs a next hop put in back-off (WARN, once per counted failure: its back-off and error) and one that takes a
+     * message again (INFO, through {@link #hopUp}), as a failed scanner daemon is logged DOWN and UP. Until session 55
+     * a next hop's failure was silent: a stopped edge was skipped for 30 s and more while no line, metric or health
+     * component said so.
+     */
+    private final HygieneListener hopLog = new HygieneListener() {
         @Override
         public void memberDown(String group, String member, String reason, Duration backoff) {
+            if (hopsDown.size() >= MAX_GROUPS) {
+                hopsDown.clear();
+            }
+            hopsDown.add(member);
             LOG.warn(
                     "next hop {} DOWN for {}s (skipped meanwhile: its route's next host takes the mail, or it waits"
                             + " in the queue): {}",
@@ -1280,9 +1292,16 @@ public final class DeliveryAgent implements AutoCloseable {
 
         @Override
         public void memberUp(String group, String member) {
-            LOG.info("next hop {} UP: it took a message again", member);
+            hopUp(member);
         }
     };
+
+    /** Logs once at INFO that a next hop logged DOWN took a message again. */
+    private void hopUp(String member) {
+        if (hopsDown.remove(member)) {
+            LOG.info("next hop {} UP: it took a message again", member);
+        }
+    }
 
     private Delivered deliver(
             QueuedMessage m, Route route, String domain, Optional<TlsPolicy> tls, List<String> rcpts) {
@@ -1314,7 +1333,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     .maxBackoff(hopMaxBackoff)
                     .initialBackoff(hopInitialBackoff)
                     .failoverWhen(ex -> ex instanceof HopFailedException)
-                    .listener(HOP_LOG);
+                    .listener(hopLog);
             for (EndpointResolver.Ranked r : ranked) {
                 gb.member(r.endpoint().toString(), r.endpoint(), r.priority());
             }
@@ -1349,6 +1368,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 }
             });
             lastFailure.remove(key);
+            hopUp(tr.endpoint().toString()); // also when a flush forgot the group that knew it was down
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
             Map<QueueId, Set<String>> deferredHere = waiting.remove(key);
             if (deferredHere != null) {

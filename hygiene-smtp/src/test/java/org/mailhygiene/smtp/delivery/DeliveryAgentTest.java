@@ -958,6 +958,35 @@ class DeliveryAgentTest {
         }
     }
 
+    /**
+     * Found from outside (session 55): both edges down, edge-2 started again and {@code hygiene queue flush}: the
+     * message went out through edge-2, but its DOWN line was never followed by UP, since the flush forgets the next
+     * hops' back-off (and with it which were down). The agent remembers the hops it logged DOWN.
+     */
+    @Test
+    void aNextHopLoggedDownIsLoggedUpAfterAFlushForgotItsBackOff() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 shutting down"));
+        backup.enqueue(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 shutting down")); // then it takes mail
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+            store("a@x.org", "b@y.org");
+            agent.runDue();
+            assertThat(captured.toString(StandardCharsets.UTF_8))
+                    .contains("next hop 127.0.0.1:" + backup.port() + " DOWN for 30s");
+            assertThat(agent.flush()).isOne();
+            agent.runDue();
+            assertThat(backup.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            assertThat(captured.toString(StandardCharsets.UTF_8))
+                    .contains("next hop 127.0.0.1:" + backup.port() + " UP")
+                    .doesNotContain("next hop 127.0.0.1:" + inbound.port() + " UP");
+        } finally {
+            System.setErr(err);
+        }
+    }
+
     @Test
     void whenEveryNextHopFailsTheMessageStaysQueued() throws Exception {
         agent = agentBuilder(router()).build();
