@@ -934,16 +934,11 @@ class DeliveryAgentTest {
     void aNextHopPutInBackOffIsLoggedDownAndUpWhenItTakesMailAgain() throws Exception {
         agent = agentBuilder(router()).build();
         inbound.enqueue(SinkCommand.DATA_END, SinkAction.close());
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream err = System.err;
-        try {
-            // slf4j-simple writes each line to the System.err of the moment
-            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (Stderr log = new Stderr()) {
             store("a@x.org", "b@y.org");
             agent.runDue();
             assertThat(backup.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
-            String down = captured.toString(StandardCharsets.UTF_8);
-            assertThat(down)
+            assertThat(log.text())
                     .contains("WARN")
                     .contains("next hop 127.0.0.1:" + inbound.port() + " DOWN for 30s")
                     .doesNotContain(" UP");
@@ -951,10 +946,26 @@ class DeliveryAgentTest {
             store("a@x.org", "b@y.org");
             agent.runDue();
             assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
-            assertThat(captured.toString(StandardCharsets.UTF_8))
-                    .contains("next hop 127.0.0.1:" + inbound.port() + " UP");
-        } finally {
-            System.setErr(err);
+            assertThat(log.text()).contains("next hop 127.0.0.1:" + inbound.port() + " UP");
+        }
+    }
+
+    /** What slf4j-simple writes (to the System.err of the moment) until closed. */
+    private static final class Stderr implements AutoCloseable {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private final java.io.PrintStream saved = System.err;
+
+        Stderr() {
+            System.setErr(new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        }
+
+        String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            System.setErr(saved);
         }
     }
 
@@ -968,22 +979,16 @@ class DeliveryAgentTest {
         agent = agentBuilder(router()).build();
         inbound.always(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 shutting down"));
         backup.enqueue(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 shutting down")); // then it takes mail
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream err = System.err;
-        try {
-            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (Stderr log = new Stderr()) {
             store("a@x.org", "b@y.org");
             agent.runDue();
-            assertThat(captured.toString(StandardCharsets.UTF_8))
-                    .contains("next hop 127.0.0.1:" + backup.port() + " DOWN for 30s");
+            assertThat(log.text()).contains("next hop 127.0.0.1:" + backup.port() + " DOWN for 30s");
             assertThat(agent.flush()).isOne();
             agent.runDue();
             assertThat(backup.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
-            assertThat(captured.toString(StandardCharsets.UTF_8))
+            assertThat(log.text())
                     .contains("next hop 127.0.0.1:" + backup.port() + " UP")
                     .doesNotContain("next hop 127.0.0.1:" + inbound.port() + " UP");
-        } finally {
-            System.setErr(err);
         }
     }
 
