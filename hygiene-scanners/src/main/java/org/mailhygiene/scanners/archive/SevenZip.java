@@ -285,11 +285,15 @@ public final class SevenZip implements Closeable {
 
     // ---- headers
 
-    private void readHeaders() throws IOException {
-        byte[] start = new byte[START];
-        if (readFully(0, start) < START || !starts(start, START)) {
-            throw new ZipException("not a 7z archive, or cut short in its signature header");
-        }
+    /**
+     * Checks a 7z signature header (its first {@value #START} bytes, the signature already seen): the format version,
+     * the header's CRC, and that the header it points to lies within {@code fileSize} bytes. Also what tells a 7z
+     * archive behind a program ({@link SelfExtracting}) from the signature found there by chance.
+     *
+     * @throws Compressed.Unreadable if its format version is not read here
+     * @throws ZipException if its CRC fails or its header is past the end
+     */
+    static void checkStart(byte[] start, long fileSize) throws IOException {
         if (start[6] != 0) {
             throw new Compressed.Unreadable("7z format version " + start[6] + "." + start[7] + " is not read here");
         }
@@ -298,13 +302,23 @@ public final class SevenZip implements Closeable {
         }
         long offset = le64(start, 12);
         long size = le64(start, 20);
+        if (size != 0 && (offset < 0 || size < 0 || offset > fileSize || size > fileSize - START - offset)) {
+            throw new ZipException("7z archive cut short: its header (" + size + " bytes at " + (START + offset)
+                    + ") is past its end (" + fileSize + " bytes)");
+        }
+    }
+
+    private void readHeaders() throws IOException {
+        byte[] start = new byte[START];
+        if (readFully(0, start) < START || !starts(start, START)) {
+            throw new ZipException("not a 7z archive, or cut short in its signature header");
+        }
+        checkStart(start, file.size());
+        long offset = le64(start, 12);
+        long size = le64(start, 20);
         long crc = ArchiveBytes.le32(start, 28) & 0xffffffffL;
         if (size == 0) {
             return; // an empty archive
-        }
-        if (offset < 0 || size < 0 || offset > file.size() || size > file.size() - START - offset) {
-            throw new ZipException("7z archive cut short: its header (" + size + " bytes at " + (START + offset)
-                    + ") is past its end (" + file.size() + " bytes)");
         }
         if (size > MAX_HEADER) {
             throw new Compressed.Unreadable("its 7z header has " + size + " bytes, more than " + MAX_HEADER);

@@ -31,6 +31,7 @@ import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.Rar;
+import org.mailhygiene.scanners.archive.SelfExtracting;
 import org.mailhygiene.scanners.archive.SevenZip;
 import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
@@ -87,7 +88,10 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * are (their files, or with the header encrypted too all of it; the attachment policy reports them). A RAR archive (4.x or
  * 5.0) is kept whole likewise and its stored files searched, their CRC checked; its compressed files (RAR's compression
  * is not decoded here), files split across volumes and encrypted files are passed over, and a clean verdict names
- * them in a {@value #NOT_READ_RULE} rule; a broken one is {@link ScanFailure.Kind#UNSCANNABLE}.
+ * them in a {@value #NOT_READ_RULE} rule; a broken one is {@link ScanFailure.Kind#UNSCANNABLE}. A RAR, 7z or zip
+ * archive behind a PE or ELF program (a self-extractor, {@link SelfExtracting}: found after the program's end, in a
+ * bounded search) is read as that archive, one level of nesting; a signature there that does not read as an archive is
+ * no error, and the program is searched as the file it is.
  * Broken MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
@@ -118,9 +122,10 @@ public final class SignatureScanner implements Scanner {
      * since a 7z or RAR archive holding {@code ustar} at offset 257 (in a file name) is read as one, not as a tar
      * (EICAR in a zip stored in such a RAR was clean); 22 since a RAR file's name in the {@value #NOT_READ_RULE} rule is
      * bounded as a threat name is ({@link ThreatNames#bounded}: ten names of 8,000 characters made an 80 KB rule); 23
-     * since a bzip2 or xz file holding {@code ustar} at offset 257 (a stored chunk) is read as one, not as a tar.
+     * since a bzip2 or xz file holding {@code ustar} at offset 257 (a stored chunk) is read as one, not as a tar; 24
+     * since a RAR, 7z or zip archive behind a PE or ELF program (a self-extractor) is read ({@link SelfExtracting}).
      */
-    public static final String VERSION = "23";
+    public static final String VERSION = "24";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -392,21 +397,49 @@ public final class SignatureScanner implements Scanner {
                         ScanFailure.Kind.UNSCANNABLE, "archives nested deeper than " + MAX_ARCHIVE_DEPTH + " levels");
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix), new Matched(in, m));
-            String hit;
-            try {
-                hit = archive(kind, whole, depth + 1, found, buf);
-            } catch (ArchiveLimit e) {
-                if (m.found(EICAR_INDEX)) {
-                    return ""; // in the archive's bytes read before the limit: found all the same
-                }
-                throw e;
+            String hit = opened(() -> archive(kind, whole, depth + 1, found, buf), m);
+            if (hit != null) {
+                return hit;
             }
+        } else if (SelfExtracting.starts(prefix, prefix.length) && depth < MAX_ARCHIVE_DEPTH) {
+            // a program: the archive behind it, if any, is searched as the self-extractor's own files
+            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix), new Matched(in, m));
+            String hit = opened(
+                    () -> {
+                        try (SelfExtracting sfx = SelfExtracting.find(
+                                whole, buf, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries))) {
+                            if (sfx == null) {
+                                return null;
+                            }
+                            String inside = archive(sfx.kind(), sfx.archive(), depth + 1, found, buf);
+                            return inside == null
+                                    ? null
+                                    : " > self-extracting archive at byte " + sfx.offset() + inside;
+                        }
+                    },
+                    m);
             if (hit != null) {
                 return hit;
             }
         }
         feedAll(in, m, buf);
         return m.found(EICAR_INDEX) ? "" : null;
+    }
+
+    /**
+     * An archive's reading, whose limit is no failure when EICAR was in the archive's own bytes read before it.
+     *
+     * @param m the matcher the archive's bytes pass through
+     */
+    private static String opened(Reading reading, PatternMatcher m) throws IOException {
+        try {
+            return reading.read();
+        } catch (ArchiveLimit e) {
+            if (m.found(EICAR_INDEX)) {
+                return ""; // in the archive's bytes read before the limit: found all the same
+            }
+            throw e;
+        }
     }
 
     /** The entries of an archive, each a file; the path to the one holding EICAR, or {@code null}. */

@@ -1,0 +1,105 @@
+package org.mailhygiene.scanners.builtin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mailhygiene.scanners.TestMessages.ascii;
+import static org.mailhygiene.scanners.TestMessages.eicar;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.CompressionTools;
+import org.mailhygiene.scanners.Programs;
+import org.mailhygiene.scanners.TestMessages;
+import org.mailhygiene.scanners.archive.RarWriter;
+
+/**
+ * Until session 55 an archive behind a program (a self-extractor: WinRAR's, 7-Zip's, a zip appended to a PE) was not
+ * opened: a PE followed by a RAR holding a zipped EICAR was clean, while clamd finds it. Its files are searched now; a
+ * signature in a program's data that does not read as an archive is neither an archive nor an error.
+ */
+class SignatureScannerSfxTest {
+    private final SignatureScanner scanner = SignatureScanner.create();
+
+    @TempDir
+    Path dir;
+
+    private Verdict scan(String name, byte[] attachment) throws Exception {
+        return scanner.scan(Message.of(TestMessages.withAttachment("see attached", name, attachment)));
+    }
+
+    private static byte[] zippedEicar() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(out)) {
+            z.putNextEntry(new ZipEntry("eicar.com"));
+            z.write(ascii(eicar()));
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] code() {
+        return ascii("This program cannot be run in DOS mode. ".repeat(40));
+    }
+
+    @Test
+    void eicarZippedInARarBehindAPeIsInfected() throws Exception {
+        for (boolean five : new boolean[] {false, true}) {
+            RarWriter w = new RarWriter();
+            w.file("readme.txt", ascii("install me"));
+            w.file("inner.zip", zippedEicar());
+            byte[] sfx = Programs.pe(code(), five ? w.rar5() : w.rar4());
+            assertThat(new String(sfx, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
+            assertThat(Programs.sevenZipLists(sfx, dir)).contains("inner.zip");
+            Verdict v = scan("setup.exe", sfx);
+            assertThat(v.outcome()).as("RAR" + (five ? 5 : 4)).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description())
+                    .endsWith("> self-extracting archive at byte 2560 > inner.zip > eicar.com");
+        }
+    }
+
+    @Test
+    void eicarIn7zAndZipSelfExtractorsIsInfected() throws Exception {
+        byte[] sevenZip = CompressionTools.sevenZip(CompressionTools.entries("inner.zip", zippedEicar()));
+        // 7-Zip's installer stub puts its configuration between the program and the archive
+        byte[] config = ascii(";!@Install@!UTF-8!\r\nTitle=\"Setup\"\r\n;!@InstallEnd@!");
+        byte[] zip = zippedEicar();
+        byte[][] cases = {
+            Programs.pe(code(), sevenZip),
+            Programs.pe(code(), Programs.concat(config, sevenZip)),
+            Programs.pe(code(), zip),
+            Programs.elf(code(), sevenZip),
+            Programs.elf(code(), zip),
+        };
+        for (byte[] sfx : cases) {
+            assertThat(Programs.sevenZipLists(sfx, dir)).containsAnyOf("inner.zip", "eicar.com");
+            Verdict v = scan("setup.exe", sfx);
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description()).contains("> self-extracting archive at byte");
+        }
+    }
+
+    @Test
+    void signaturesInAProgramThatReadAsNoArchiveAreNeitherArchivesNorErrors() throws Exception {
+        // a RAR's, a 7z's and a zip's signatures in a program's data and after its end, with nothing after them
+        byte[] rar5 = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0};
+        byte[] rar4 = {'R', 'a', 'r', '!', 0x1a, 7, 0};
+        byte[] sevenZip = {'7', 'z', (byte) 0xbc, (byte) 0xaf, 0x27, 0x1c, 0, 4};
+        byte[] zip = {'P', 'K', 3, 4, 20, 0, 0, 0};
+        byte[] junk =
+                Programs.concat(rar5, new byte[40], rar4, new byte[40], sevenZip, new byte[40], zip, new byte[99]);
+        for (byte[] file : new byte[][] {Programs.pe(junk, junk), Programs.elf(junk, junk)}) {
+            Verdict v = scan("tool.exe", file);
+            assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+            assertThat(v.rules()).isEmpty();
+        }
+        // EICAR in the program's own bytes is found as before
+        assertThat(scan("tool.exe", Programs.pe(ascii(eicar()), junk)).outcome())
+                .isEqualTo(Outcome.INFECTED);
+    }
+}
