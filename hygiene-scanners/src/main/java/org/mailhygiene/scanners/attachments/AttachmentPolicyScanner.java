@@ -217,9 +217,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * alternate streams are inspected as its files are; 40 since a RAR4 file's 64-bit size of 2^63 or more is
      * {@code ARCHIVE_BROKEN} (it read the same header again to the entry limit, {@code ARCHIVE_LIMIT}); 41 since a 7z or
      * RAR archive holding {@code ustar} at offset 257 (in a file name) is opened as one, not as a broken tar; 42 since a
-     * gzip, bzip2 or xz file so made (a stored block) is too.
+     * gzip, bzip2 or xz file so made (a stored block) is too; 43 since a RAR, 7z or zip archive behind a PE or ELF
+     * program (a self-extractor) is inspected as that archive.
      */
-    static final int VERSION = 42;
+    static final int VERSION = 43;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -19,6 +19,7 @@ import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
 import org.mailhygiene.scanners.archive.Rar;
+import org.mailhygiene.scanners.archive.SelfExtracting;
 import org.mailhygiene.scanners.archive.SevenZip;
 import org.mailhygiene.scanners.archive.Spool;
 import org.mailhygiene.scanners.archive.TarStream;
@@ -243,6 +244,9 @@ final class Inspection {
             } else {
                 compressedFile(location, cleanName, ArchiveKind.of(prefix, n), whole, depth + 1, budget);
             }
+        } else if (SelfExtracting.starts(prefix, n) && depth < policy.maxArchiveDepth()) {
+            selfExtracting(
+                    location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), depth, budget);
         } else {
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
             compound(
@@ -858,6 +862,27 @@ final class Inspection {
                         AttachmentPolicyScanner.ARCHIVE_BROKEN,
                         location,
                         location + ": broken RAR archive: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A program (PE or ELF) with an archive behind it, a self-extractor ({@link SelfExtracting}): the archive is
+     * inspected as the archive it is, one level of nesting, its files' names and types checked (a {@code .exe} in a
+     * self-extracting RAR is EXECUTABLE_ATTACHMENT for that file too). A signature after the program that does not read
+     * as an archive is nothing: the program is what it is.
+     */
+    private void selfExtracting(String location, InputStream program, int depth, Budget budget) throws IOException {
+        try (SelfExtracting sfx =
+                SelfExtracting.find(program, drainBuffer, Math.max(0, policy.maxArchiveEntries() - budget.entries))) {
+            if (sfx == null) {
+                return;
+            }
+            String at = location + " > self-extracting archive at byte " + sfx.offset();
+            switch (sfx.kind()) {
+                case RAR -> rar(at, sfx.archive(), depth + 1, budget);
+                case SEVEN_ZIP -> sevenZip(at, sfx.archive(), depth + 1, budget);
+                default -> zip(at, sfx.archive(), depth + 1, budget);
             }
         }
     }
