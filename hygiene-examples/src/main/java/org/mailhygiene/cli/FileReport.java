@@ -98,7 +98,7 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
      * keeps ({@link ThreatNames#MAX_COUNT}) has its kept names printed as {@code FOUND} lines, and this says how many
      * more there were ({@code FILE: note: SCANNER: 12345 more threat names not kept (...)}), so a reader of the plain
      * output is not left to think the list complete. A clean verdict of the signature scanner that passed files over
-     * unread (a RAR archive's compressed files, {@link SignatureScanner#NOT_READ_RULE}) has them said the same way
+     * unread (a RAR archive's compressed files, encrypted files, {@link SignatureScanner#NOT_READ_RULE}) has them said the same way
      * ({@code FILE: note: builtin: not searched: ...}), so that the plain {@code OK} does not read as "every file
      * searched". {@code --json} carries the same texts as rules.
      */

@@ -123,18 +123,22 @@ public final class SignatureScanner implements Scanner {
      * (EICAR in a zip stored in such a RAR was clean); 22 since a RAR file's name in the {@value #NOT_READ_RULE} rule is
      * bounded as a threat name is ({@link ThreatNames#bounded}: ten names of 8,000 characters made an 80 KB rule); 23
      * since a bzip2 or xz file holding {@code ustar} at offset 257 (a stored chunk) is read as one, not as a tar; 24
-     * since a RAR, 7z or zip archive behind a PE or ELF program (a self-extractor) is read ({@link SelfExtracting}).
+     * since a RAR, 7z or zip archive behind a PE or ELF program (a self-extractor) is read ({@link SelfExtracting}); 25
+     * since every file or archive passed over unread is named in the {@value #NOT_READ_RULE} rule (an encrypted zip
+     * entry, an encrypted 7z file, a 7z or RAR archive whose headers are encrypted gave a plain clean verdict).
      */
-    public static final String VERSION = "24";
+    public static final String VERSION = "25";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
     public static final String GTUBE_RULE = "GTUBE";
     /**
-     * The rule a clean verdict carries when files were passed over unread (a RAR archive's compressed files, which are
-     * not decoded here, its files split across volumes and its encrypted files): its description names them (at most
-     * ten, then how many more), so that a clean verdict says what it did not search. The policy's name for it
-     * ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onNotRead}: what such a message becomes).
+     * The rule a clean verdict carries when files were passed over unread: a RAR archive's compressed files (not decoded
+     * here) and files split across volumes, every archive's encrypted files (zip entries, 7z files, RAR files), and 7z
+     * and RAR archives whose headers are encrypted (no file of them listed). Its description names them by MIME part
+     * ({@code zip file "a.doc" (encrypted)}; at most ten, then how many more), so that a clean verdict says what it
+     * did not search; one rule for all formats since session 55 (before, only a RAR's files were named). The policy's
+     * name for it ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onNotRead}: what such a message becomes).
      */
     public static final String NOT_READ_RULE = org.mailhygiene.api.policy.DefaultPolicy.NOT_READ_RULE;
     /** The score of a GTUBE match. */
@@ -561,6 +565,9 @@ public final class SignatureScanner implements Scanner {
                 String[] hit = {null};
                 z.read((e, data) -> {
                     if (!e.hasData() || e.encrypted()) { // an encrypted file passed over, as a zip's
+                        if (e.hasData() && !e.directory()) {
+                            found.notRead("7z", e.name(), "encrypted");
+                        }
                         if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
                             throw new ArchiveLimit(
                                     ScanFailure.Kind.UNSCANNABLE,
@@ -573,7 +580,9 @@ public final class SignatureScanner implements Scanner {
                 });
                 return hit[0];
             } catch (SevenZip.Encrypted e) {
-                return null; // its header encrypted too: nothing to search, passed over as an encrypted zip entry
+                // its header encrypted too: nothing to search, passed over as an encrypted zip entry
+                found.notRead("a 7z archive whose header is encrypted (no file of it)");
+                return null;
             } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -613,13 +622,14 @@ public final class SignatureScanner implements Scanner {
                                 ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
                     }
                     if (!e.directory() && !e.link()) { // a link's data is its target's, searched as a file
-                        found.notRead("RAR file \"" + LogText.printable(ThreatNames.bounded(e.name())) + "\" ("
-                                + e.whyUnread() + ")");
+                        found.notRead("RAR", e.name(), e.whyUnread());
                     }
                 }
                 return null;
             } catch (Rar.Encrypted e) {
-                return null; // its names encrypted too: passed over as an encrypted zip entry
+                // its names encrypted too: passed over as an encrypted zip entry
+                found.notRead("a RAR archive whose headers are encrypted (no file of it)");
+                return null;
             } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -641,7 +651,9 @@ public final class SignatureScanner implements Scanner {
                 names.add(e.name());
                 kept.encryptedMet |= e.encrypted();
                 if (e.encrypted()) {
-                    continue; // as clamd leaves it (AlertEncrypted no); the entries after it are read
+                    // as clamd leaves it (AlertEncrypted no), named unread; the entries after it are read
+                    found.notRead("zip", e.name(), "encrypted");
+                    continue;
                 }
                 if (e.directory()) {
                     // no tool extracts a directory's data, but it is inflated all the same: through the
@@ -716,6 +728,9 @@ public final class SignatureScanner implements Scanner {
             String hit = asFarAsItReads(() -> {
                 try (ZipStream zip = new ZipStream(from, found.decoderMemory)) {
                     ZipStream.Entry e = zip.next();
+                    if (e != null && e.encrypted()) {
+                        found.notRead("zip", e.name(), "encrypted");
+                    }
                     return e == null || e.encrypted() || e.directory()
                             ? null
                             : entry(e.name(), e.data(), depth, found, buf);
@@ -933,6 +948,14 @@ public final class SignatureScanner implements Scanner {
 
         /** The most files passed over unread that the verdict names (it counts the rest). */
         static final int MAX_NOT_READ = 10;
+
+        /**
+         * Notes an archive's file passed over unread in the current part, as {@code FORMAT file "NAME" (WHY)}, the name
+         * bounded as a threat name is.
+         */
+        void notRead(String format, String name, String why) {
+            notRead(format + " file \"" + LogText.printable(ThreatNames.bounded(name)) + "\" (" + why + ")");
+        }
 
         /** Notes a file passed over unread in the current part. */
         void notRead(String what) {
