@@ -3,6 +3,7 @@ package org.mailhygiene.scanners.archive;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 import java.util.zip.ZipException;
 import org.mailhygiene.scanners.mime.ZipDirectory;
 
@@ -17,7 +18,9 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * stub) is kept ({@link Spool}) and its first {@value #SEARCH} bytes searched once for a RAR, 7z or zip signature. Each
  * signature found (at most {@value #MAX_CANDIDATES}) is a candidate, taken only when it reads as an archive: a RAR's
  * headers with their CRCs, a 7z signature header with its CRC and a header within the file, a zip's local header at
- * an offset its directory at the end names. A program's data holding a signature by chance is therefore no archive
+ * an offset its directory at the end names. Then, when none was taken, a zip anywhere after the program: the first
+ * local header its directory at the file's end names (read from the last {@value #SEARCH} bytes and the longest
+ * comment), as unzip finds it. A program's data holding a signature by chance is therefore no archive
  * and no error (the program is then searched as the file it is); a candidate taken and then found broken is a broken
  * archive. A program whose headers cannot be read is no self-extractor. Not thread-safe; {@link #close()} deletes the
  * kept bytes.
@@ -121,6 +124,11 @@ public final class SelfExtracting implements Closeable {
                 return new SelfExtracting(overlay, programEnd, kind, i);
             }
         }
+        // a zip further on: the directory at the end says where its first entry is, as unzip finds it
+        long zip = firstLocalHeader(new Slice(overlay, 0));
+        if (zip >= 0 && reads(ArchiveKind.ZIP, new Slice(overlay, zip), maxFiles)) {
+            return new SelfExtracting(overlay, programEnd, ArchiveKind.ZIP, zip);
+        }
         return null;
     }
 
@@ -167,11 +175,28 @@ public final class SelfExtracting implements Closeable {
 
     /** Whether a zip's directory at the end of these bytes names a local header at their start. */
     private static boolean zipNamesItsStart(Slice zip) throws IOException {
+        return directory(zip).map(d -> d.offsets().contains(0L)).orElse(false);
+    }
+
+    /**
+     * The first local header the directory at the end of these bytes names, taken as at their start, where one is;
+     * -1 when there is none.
+     */
+    private static long firstLocalHeader(Slice bytes) throws IOException {
+        long first = directory(bytes)
+                .flatMap(d -> d.offsets().stream().filter(o -> o >= 0).min(Long::compare))
+                .orElse(-1L);
+        byte[] magic = new byte[4];
+        return first >= 0 && bytes.read(first, magic, 0, 4) == 4 && ArchiveBytes.le32(magic, 0) == PK34 ? first : -1;
+    }
+
+    /** A zip directory at the end of these bytes (in their last {@value #SEARCH} bytes and the longest comment). */
+    private static Optional<ZipDirectory> directory(Slice zip) throws IOException {
         int length = (int) Math.min(zip.size(), SEARCH + 65_535 + 22L);
         byte[] last = new byte[length];
         long base = zip.size() - length;
         zip.read(base, last, 0, length);
-        return ZipDirectory.read(last, base).map(d -> d.offsets().contains(0L)).orElse(false);
+        return ZipDirectory.read(last, base);
     }
 
     /**

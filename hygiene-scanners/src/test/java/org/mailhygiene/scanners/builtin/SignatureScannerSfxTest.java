@@ -84,6 +84,22 @@ class SignatureScannerSfxTest {
         }
     }
 
+    /**
+     * A zip beyond the first MiB after the program (installer data before it) is found as unzip finds it, from its
+     * directory at the end.
+     */
+    @Test
+    void aZipFurtherBehindAProgramIsFoundFromItsDirectory() throws Exception {
+        byte[] data = new byte[1_500_000];
+        new java.util.Random(55).nextBytes(data);
+        byte[] sfx = Programs.pe(code(), Programs.concat(data, zippedEicar()));
+        assertThat(Programs.sevenZipLists(sfx, dir)).contains("eicar.com");
+        Verdict v = scan("setup.exe", sfx);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description())
+                .endsWith("> self-extracting archive at byte " + (2560 + data.length) + " > eicar.com");
+    }
+
     @Test
     void signaturesInAProgramThatReadAsNoArchiveAreNeitherArchivesNorErrors() throws Exception {
         // a RAR's, a 7z's and a zip's signatures in a program's data and after its end, with nothing after them
