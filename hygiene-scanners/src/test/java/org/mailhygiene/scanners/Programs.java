@@ -115,6 +115,16 @@ public final class Programs {
         return concat(b.array(), overlay);
     }
 
+    /**
+     * A program's section data for the tests: 1,600 bytes of text (a self-extractor's archive then starts at byte 2560
+     * of a {@link #pe}).
+     *
+     * @return new bytes each call
+     */
+    public static byte[] code() {
+        return "This program cannot be run in DOS mode. ".repeat(40).getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** The bytes one after the other. */
     public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

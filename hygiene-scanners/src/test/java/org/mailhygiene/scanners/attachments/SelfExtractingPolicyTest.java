@@ -32,23 +32,19 @@ class SelfExtractingPolicyTest {
         return v.rules().stream().map(Rule::description).toList();
     }
 
-    private static byte[] code() {
-        return ascii("This program cannot be run in DOS mode. ".repeat(40));
-    }
-
     @Test
     void theFilesOfASelfExtractingRarOr7zAreNamed() throws Exception {
         for (boolean five : new boolean[] {false, true}) {
             RarWriter w = new RarWriter();
             w.file("docs/readme.txt", ascii("hello"));
             w.file("payload.exe", new byte[64]).method(5); // compressed: its name is what is checked
-            Verdict v = scan("setup.exe", Programs.pe(code(), five ? w.rar5() : w.rar4()));
+            Verdict v = scan("setup.exe", Programs.pe(Programs.code(), five ? w.rar5() : w.rar4()));
             assertThat(said(v))
                     .as(v.toString())
                     .anyMatch(d -> d.contains("self-extracting archive at byte 2560 > payload.exe"));
         }
         byte[] sevenZip = CompressionTools.sevenZip(CompressionTools.entries("run.js", ascii("WScript.Echo(1)")));
-        Verdict v = scan("setup.exe", Programs.pe(code(), sevenZip));
+        Verdict v = scan("setup.exe", Programs.pe(Programs.code(), sevenZip));
         assertThat(said(v)).as(v.toString()).anyMatch(d -> d.contains("self-extracting archive at byte 2560 > run.js"));
     }
 

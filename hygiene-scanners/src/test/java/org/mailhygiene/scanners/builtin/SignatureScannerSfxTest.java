@@ -43,17 +43,13 @@ class SignatureScannerSfxTest {
         return out.toByteArray();
     }
 
-    private static byte[] code() {
-        return ascii("This program cannot be run in DOS mode. ".repeat(40));
-    }
-
     @Test
     void eicarZippedInARarBehindAPeIsInfected() throws Exception {
         for (boolean five : new boolean[] {false, true}) {
             RarWriter w = new RarWriter();
             w.file("readme.txt", ascii("install me"));
             w.file("inner.zip", zippedEicar());
-            byte[] sfx = Programs.pe(code(), five ? w.rar5() : w.rar4());
+            byte[] sfx = Programs.pe(Programs.code(), five ? w.rar5() : w.rar4());
             assertThat(new String(sfx, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
             assertThat(Programs.sevenZipLists(sfx, dir)).contains("inner.zip");
             Verdict v = scan("setup.exe", sfx);
@@ -70,11 +66,11 @@ class SignatureScannerSfxTest {
         byte[] config = ascii(";!@Install@!UTF-8!\r\nTitle=\"Setup\"\r\n;!@InstallEnd@!");
         byte[] zip = zippedEicar();
         byte[][] cases = {
-            Programs.pe(code(), sevenZip),
-            Programs.pe(code(), Programs.concat(config, sevenZip)),
-            Programs.pe(code(), zip),
-            Programs.elf(code(), sevenZip),
-            Programs.elf(code(), zip),
+            Programs.pe(Programs.code(), sevenZip),
+            Programs.pe(Programs.code(), Programs.concat(config, sevenZip)),
+            Programs.pe(Programs.code(), zip),
+            Programs.elf(Programs.code(), sevenZip),
+            Programs.elf(Programs.code(), zip),
         };
         for (byte[] sfx : cases) {
             assertThat(Programs.sevenZipLists(sfx, dir)).containsAnyOf("inner.zip", "eicar.com");
@@ -92,7 +88,7 @@ class SignatureScannerSfxTest {
     void aZipFurtherBehindAProgramIsFoundFromItsDirectory() throws Exception {
         byte[] data = new byte[1_500_000];
         new java.util.Random(55).nextBytes(data);
-        byte[] sfx = Programs.pe(code(), Programs.concat(data, zippedEicar()));
+        byte[] sfx = Programs.pe(Programs.code(), Programs.concat(data, zippedEicar()));
         assertThat(Programs.sevenZipLists(sfx, dir)).contains("eicar.com");
         Verdict v = scan("setup.exe", sfx);
         assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
