@@ -1305,7 +1305,9 @@ public final class RedisSharedState implements SharedState {
     /**
      * The value last seen at each of the {@link #SEEN_KEYS} keys seen most recently (the eldest forgotten first), so
      * that one value read again is counted once. Until session 55 only the last key was kept: a message whose two
-     * scanners' verdicts were both refused counted 3 or 4, as the scanners read their keys in turn. Thread-safe.
+     * scanners' verdicts were both refused counted 3 or 4, as the scanners read their keys in turn. A value is
+     * remembered by its SHA-256, not as read: whoever can write to Redis chooses the values' size, and 1,024 of them
+     * kept as read held as many times that size for as long as the node ran. Thread-safe.
      */
     private static final class SeenValues {
         private final Map<String, String> values = new LinkedHashMap<>(16, 0.75f, true) {
@@ -1316,8 +1318,11 @@ public final class RedisSharedState implements SharedState {
         };
 
         /** Whether {@code stored} is the value last seen at {@code key}, remembering it if not. */
-        synchronized boolean seenAgain(String key, String stored) {
-            return stored.equals(values.put(key, stored));
+        boolean seenAgain(String key, String stored) {
+            String digest = sha256Hex(stored); // outside the lock: a value may be large
+            synchronized (this) {
+                return digest.equals(values.put(key, digest));
+            }
         }
 
         /** Forgets the value seen at {@code key} (this node stored its own there). */

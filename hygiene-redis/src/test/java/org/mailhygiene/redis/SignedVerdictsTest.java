@@ -235,6 +235,53 @@ class SignedVerdictsTest {
         }
     }
 
+    /**
+     * Found in review (session 55): the refused values remembered per key were the values themselves, so whoever can
+     * write to Redis (what signing guards against) made a node hold up to {@link RedisSharedState#SEEN_KEYS} values of
+     * any size for as long as it ran: 200 forged values of 256 KiB, each read once, left about 50 MiB behind. A digest
+     * of each is remembered now, and a value read again is still counted once.
+     */
+    @Test
+    void refusedValuesAreNotKeptInMemory() throws Exception {
+        String prefix = prefix();
+        int keys = 200;
+        try (RedisSharedState signed = store(prefix, with(keyA), Clock.systemUTC())) {
+            for (int i = 0; i < keys; i++) {
+                signed.verdicts()
+                        .put(
+                                "one",
+                                "%064x".formatted(i),
+                                Verdict.clean("model", Duration.ofMillis(1)),
+                                Duration.ofHours(1));
+            }
+            try (Jedis j = new Jedis("127.0.0.1", redis.get().port())) {
+                j.select(2);
+                for (String k : verdictKeys(prefix)) {
+                    j.setrange(k, 256 * 1024, "forged"); // 256 KiB, no signature
+                }
+            }
+            long before = heapUsed();
+            for (int i = 0; i < keys; i++) {
+                assertThat(signed.verdicts().get("one", "%064x".formatted(i))).isEmpty();
+            }
+            long kept = heapUsed() - before;
+            assertThat(signed.refusedVerdicts()).isEqualTo(keys);
+            assertThat(kept)
+                    .as("bytes kept after reading %d forged values", keys)
+                    .isLessThan(16L << 20);
+            assertThat(signed.verdicts().get("one", "%064x".formatted(0))).isEmpty();
+            assertThat(signed.refusedVerdicts()).as("read again: counted once").isEqualTo(keys);
+        }
+    }
+
+    private static long heapUsed() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
     @Test
     void aSignedVerdictMovedToAnotherContentsKeyIsNotBelieved() throws Exception {
         String prefix = prefix();
