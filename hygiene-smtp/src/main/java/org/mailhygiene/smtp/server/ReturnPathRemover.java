@@ -11,15 +11,20 @@ import java.nio.charset.StandardCharsets;
  * client sent is the sender's own claim, which Postfix's cleanup drops as well (its {@code message_drop_headers}
  * default). Everything else passes byte for byte: other fields, lines of the header section that are no field, the
  * body, and any {@code Return-Path} in the body or in an attached message. Reads each header line once and looks at
- * no more than its first {@value #PEEK} bytes to decide; the body is passed through in bulk. Not thread-safe.
+ * no more than its first {@value #PEEK} bytes to decide, except a line of {@code Return-Path} and blanks, read to its
+ * first other byte (held in memory until then); the body is passed through in bulk. Not thread-safe.
  */
 final class ReturnPathRemover extends FilterInputStream {
-    /** Enough for {@code Return-Path} and blanks before its colon; a longer name is some other field. */
+    /**
+     * Enough for most field names and their colon; a line that starts with {@code Return-Path} and blanks only is read
+     * on to the first other byte, however far (RFC 822 and this project's MIME reader allow any number of blanks
+     * before the colon).
+     */
     static final int PEEK = 64;
 
     private static final byte[] NAME = "return-path".getBytes(StandardCharsets.US_ASCII);
 
-    private final byte[] peek = new byte[PEEK];
+    private byte[] peek = new byte[PEEK];
     private int peekPos;
     private int peekLen;
     private boolean body;
@@ -117,6 +122,9 @@ final class ReturnPathRemover extends FilterInputStream {
         atLineStart = false;
         peekPos = 0;
         peekLen = 0;
+        if (peek.length > PEEK) {
+            peek = new byte[PEEK]; // grown for a line of blanks before a colon: not kept
+        }
         int colon = -1;
         while (peekLen < PEEK) {
             int c = in.read();
@@ -131,6 +139,26 @@ final class ReturnPathRemover extends FilterInputStream {
             if (c == ':') {
                 colon = peekLen - 1;
                 break;
+            }
+        }
+        if (colon < 0 && peekLen == PEEK && isReturnPath(peekLen)) {
+            // Return-Path and blanks so far: the first other byte tells whether this is the field (until session 55
+            // more than 52 blanks before the colon let the field through). Memory grows with the blanks of this line.
+            int c;
+            do {
+                c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                if (peekLen == peek.length) {
+                    peek = java.util.Arrays.copyOf(peek, peek.length * 2);
+                }
+                peek[peekLen++] = (byte) c;
+            } while (c == ' ' || c == '\t');
+            if (c == ':') {
+                colon = peekLen - 1;
+            } else if (c == '\n') {
+                atLineStart = true;
             }
         }
         if (peekLen == 0) {
@@ -155,7 +183,10 @@ final class ReturnPathRemover extends FilterInputStream {
         return true;
     }
 
-    /** Whether the bytes before the colon at {@code colon} are {@code Return-Path}, any case, blanks after it. */
+    /**
+     * Whether the bytes before the colon at {@code colon} (or before {@code peekLen}) are {@code Return-Path}, any case,
+     * blanks after it.
+     */
     private boolean isReturnPath(int colon) {
         int end = colon;
         while (end > 0 && (peek[end - 1] == ' ' || peek[end - 1] == '\t')) {
