@@ -46,7 +46,7 @@ import org.mailhygiene.internal.Timers;
  * ({@link Socket#shutdownOutput()}), so spamd never waits for a final line end. The reply is read up to
  * {@linkplain Builder#maxReplySize(long) a size limit}; a non-zero response code throws {@link SpamdException}
  * with the {@link ScanFailure.Kind} from {@link SpamdException#kindForCode(int)}. A reply whose connection closes
- * before the empty line that ends its headers (spamd writes one after every reply's headers but PING's), or before
+ * inside any of its lines (the status line too), before the empty line that ends its headers (spamd writes one after every reply's headers but PING's), or before
  * the {@code Content-length} bytes of its body arrived, was cut off (a spamd stopped or killed mid-reply), and is
  * {@link ScanFailure.Kind#UNAVAILABLE}, as a connection closed before any reply, whatever the headers that did arrive
  * said; the policy's {@code unavailable} setting decides. A reply spamd cannot send is a
@@ -586,6 +586,9 @@ public final class SpamdClient {
                 writeFailure.addSuppressed(e);
                 throw writeFailure;
             }
+            if (e instanceof LineCutOff cut) {
+                throw cutOff("in its status line (after " + cut.bytes + " bytes)");
+            }
             throw e;
         }
         if (status == null) {
@@ -624,7 +627,12 @@ public final class SpamdClient {
         int count = 0;
         while (true) {
             socket.setSoTimeout(millis(min(readTimeout, remaining(end))));
-            String h = readLine(in);
+            String h;
+            try {
+                h = readLine(in);
+            } catch (LineCutOff cut) {
+                throw cutOff("in header line " + (count + 1) + " (after " + cut.bytes + " bytes of it)");
+            }
             if (h == null) {
                 if (command == SpamdCommand.PING) {
                     break; // spamd's PONG is the status line alone
@@ -750,7 +758,26 @@ public final class SpamdClient {
         return null;
     }
 
-    /** Reads one line without its CRLF or LF; null at EOF before any byte. */
+    /**
+     * Thrown by {@link #readLine} for a line the connection closed inside (bytes, then the end before a line end): the
+     * reply was cut off, which {@link #readReply} reports as {@link ScanFailure.Kind#UNAVAILABLE}.
+     */
+    private static final class LineCutOff extends EOFException {
+        private static final long serialVersionUID = 1L;
+        /** How many bytes of the line arrived. */
+        private final int bytes;
+
+        LineCutOff(int bytes) {
+            super("the connection closed inside a reply line, after " + bytes + " bytes of it");
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * Reads one line without its CRLF or LF; null at EOF before any byte.
+     *
+     * @throws LineCutOff at EOF after some bytes of a line
+     */
     private static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(80);
         while (true) {
@@ -759,7 +786,9 @@ public final class SpamdClient {
                 if (line.size() == 0) {
                     return null;
                 }
-                break;
+                // spamd ends every line with CRLF: the connection closed inside this one (until session 55 the part
+                // was read as the whole line, so "SPAMD/1.1 " was a protocol error and "SPAMD/1.1 7" code 7)
+                throw new LineCutOff(line.size());
             }
             if (c == '\n') {
                 break;

@@ -251,6 +251,25 @@ class SpamdClientTest {
     }
 
     @Test
+    void aReplyCutAtEveryByteIsUnavailable(FakeSpamd fake) throws Exception {
+        // a spamd stopped mid-reply can close the connection after any byte: every cut is the same closed connection
+        // (a cut inside the status line or inside a header line, such as "SPAMD/1.1 " or "Content-len", was a
+        // PROTOCOL_ERROR: 28 of this reply's 85 cuts; "SPAMD/1.1 7" of "SPAMD/1.1 76 ..." read as code 7)
+        String whole = "SPAMD/1.1 0 EX_OK\r\nContent-length: 20\r\nSpam: True ; 9.0 / 5.0\r\n\r\nBAYES_99,URIBL_BLACK";
+        fake.enqueue(Fault.garbage(whole));
+        assertThat(client(fake).symbols(content(TestMessages.ham())).symbols())
+                .containsExactly("BAYES_99", "URIBL_BLACK");
+        for (int cut = 1; cut < whole.length(); cut++) {
+            fake.enqueue(Fault.garbage(whole.substring(0, cut)));
+            String sent = whole.substring(0, cut);
+            assertThatThrownBy(() -> client(fake).symbols(content(TestMessages.ham())))
+                    .as("cut after %d bytes: %s", cut, sent)
+                    .isInstanceOfSatisfying(
+                            SpamdException.class, e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE));
+        }
+    }
+
+    @Test
     void theFakesHamJustUnderAThresholdOfTwoDecimalsAgreesWithItsFlag() throws Exception {
         // spamd rounds the threshold before it compares the rounded score: ham at 6.80 under 6.84 is
         // "False ; 6.7 / 6.8"; the fake compared with 6.84 and sent "False ; 6.8 / 6.8", which contradicts itself
