@@ -409,7 +409,11 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(statsDir, "*" + SUFFIX)) {
-            ds.forEach(files::add);
+            for (Path f : ds) {
+                if (isDayFile(f)) {
+                    files.add(f); // "notes.stats" sorts after every day: its node line named the node
+                }
+            }
         }
         files.sort(java.util.Comparator.comparing((Path f) -> f.getFileName().toString())
                 .reversed());
@@ -433,6 +437,17 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /** Whether a file's name is a day and {@value #SUFFIX} ({@code 2026-12-08.stats}), as this class names them. */
+    private static boolean isDayFile(Path f) {
+        String name = f.getFileName().toString();
+        try {
+            java.time.LocalDate.parse(name.substring(0, name.length() - SUFFIX.length()));
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     /**

@@ -362,6 +362,20 @@ class NodeStatisticsTest {
     }
 
     /**
+     * Review, session 55: the name is read from the newest file whose name is a day, as {@link NodeStatistics#nodeName}
+     * says; a file of another name ("notes.stats", which sorts after every day) named the node.
+     */
+    @Test
+    void aFileWhoseNameIsNoDayDoesNotNameTheNode() throws Exception {
+        Path data = dir.resolve("hygiene");
+        try (NodeStatistics s = NodeStatistics.open(data, "edge-1", clock)) {
+            s.received();
+        }
+        Files.writeString(data.resolve("stats").resolve("notes.stats"), "node forged\nday 2026-01-01\n");
+        assertThat(NodeStatistics.nodeName(data.resolve("stats"))).contains("edge-1");
+    }
+
+    /**
      * Audit, session 50: the HTML report's mail tables had no {@code total} row over several months and no {@code
      * (none)} row for a month without mail (an empty table), which the text's tables have.
      */
