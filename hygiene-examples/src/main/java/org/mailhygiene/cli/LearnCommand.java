@@ -199,11 +199,14 @@ public final class LearnCommand implements Command {
         Tokenizer tokenizer = Tokenizer.create();
         if (deliveredBy != null) {
             try {
+                tokenizer.deliveredThrough(deliveredBy, null); // the host alone: its error is --delivered-by's
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--delivered-by: " + e.getMessage());
+            }
+            try {
                 tokenizer = tokenizer.deliveredThrough(deliveredBy, spamTag == null ? DEFAULT_SPAM_TAG : spamTag);
             } catch (IllegalArgumentException e) {
-                throw new UsageException(
-                        (spamTag != null && e.getMessage().contains("tag") ? "--spam-tag: " : "--delivered-by: ")
-                                + e.getMessage());
+                throw new UsageException("--spam-tag: " + e.getMessage());
             }
         }
         List<MessageContent> messages = new ArrayList<>();

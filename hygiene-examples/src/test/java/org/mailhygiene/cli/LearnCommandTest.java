@@ -453,6 +453,31 @@ class LearnCommandTest {
                         + " edge1.example.org, top first (give the node's hostname, not its name) (nothing was"
                         + " learned)");
         assertThat(model).doesNotExist();
+        // review, session 55: a bad host whose text holds "tag" was blamed on --spam-tag
+        Run badHost = Run.main(
+                "learn",
+                "--ham",
+                "--model",
+                model.toString(),
+                "--delivered-by",
+                "stage tag",
+                "--spam-tag",
+                "[S]",
+                copy.toString());
+        assertThat(badHost.status()).isEqualTo(2);
+        assertThat(badHost.err()).contains("--delivered-by: not a host name: 'stage tag'");
+        Run badTag = Run.main(
+                "learn",
+                "--ham",
+                "--model",
+                model.toString(),
+                "--delivered-by",
+                "edge1.example.org",
+                "--spam-tag",
+                "[S]\r\nBcc: x",
+                copy.toString());
+        assertThat(badTag.status()).isEqualTo(2);
+        assertThat(badTag.err()).contains("--spam-tag: not a Subject tag");
         Run lonelyTag = Run.main("learn", "--ham", "--model", model.toString(), "--spam-tag", "[S]", copy.toString());
         assertThat(lonelyTag.status()).isEqualTo(2);
         assertThat(lonelyTag.err()).contains("--spam-tag goes with --delivered-by");
