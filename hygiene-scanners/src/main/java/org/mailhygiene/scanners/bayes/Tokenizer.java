@@ -201,7 +201,8 @@ public final class Tokenizer {
      * node configuration; for a milter the field of the Postfix in front of it, {@code by HOST (Postfix)}, which
      * Postfix does not show a milter) are neither read nor counted (the node read none of them: they record its own
      * hop and the hops after it), and a Subject that begins with {@code subjectTag} and a space, as the node writes a tagged
-     * Subject, is read without them. The {@code Return-Path} the final delivery wrote counts, as the envelope's sender
+     * Subject, is read without them, unless an {@code X-Spam-Flag: NO} says the node judged it clean (the tag is then
+     * the sender's, which the node read). The {@code Return-Path} the final delivery wrote counts, as the envelope's sender
      * does on the mail path. A sender cannot hide a field from this: every field he writes lies below the node's own.
      * A message without a field by {@code host} is read as this tokenizer reads it (see {@link
      * #isDeliveredThrough(MessageContent)} to tell). Immutable and thread-safe.
@@ -2125,11 +2126,20 @@ public final class Tokenizer {
     /**
      * {@code fields} with the first {@code Subject} field's value without a leading {@code tag} and the space after it
      * (as {@code MessageTagger} writes a tagged Subject; a Subject that is the tag alone was added by the node and
-     * becomes empty), compared exactly as the node writes it; the same list when there is no tag or no such Subject.
+     * becomes empty), compared exactly as the node writes it; the same list when there is no tag or no such Subject,
+     * and when an {@code X-Spam-Flag} field says {@code NO}: the node's flag on a message it judged clean (a sender's
+     * field of that name is renamed when the node writes its own), so a tag the Subject begins with is the sender's,
+     * which the node leaves alone and read.
      */
     private static List<HeaderFields.Field> untagged(List<HeaderFields.Field> fields, String tag) {
         if (tag == null) {
             return fields;
+        }
+        for (HeaderFields.Field f : fields) {
+            if (f.name().equals("x-spam-flag") && f.value().strip().equalsIgnoreCase("no")) {
+                // the node judged it clean and did not tag it: a tag there is the sender's, which the node read
+                return fields;
+            }
         }
         for (int i = 0; i < fields.size(); i++) {
             HeaderFields.Field f = fields.get(i);

@@ -131,6 +131,35 @@ class TokenizerDeliveredCopyTest {
         }
     }
 
+    /**
+     * Review, session 55: a Subject that already begins with the tag is left alone by the node ({@code MessageTagger}
+     * does not stack tags), so when the node did not tag the message (its own {@code X-Spam-Flag: NO}, written on every
+     * message it judged clean, a sender's field of that name renamed) the tag is the sender's, and the node read it.
+     * It was taken off: measured through a real relay, the delivered copy of a clean "[SPAM] filter report" was
+     * learned as another message than the one sent (the journal took the file as sent as new).
+     */
+    @Test
+    void aTagTheSenderWroteStaysWhenTheNodeSaysItDidNotTag() throws Exception {
+        String sent = SENT.replace("Subject: Cheap pills tonight", "Subject: [SPAM] filter report");
+        String clean = DELIVERED
+                .replace("X-Spam-Flag: YES", "X-Spam-Flag: NO")
+                .replace("Subject: [SPAM] Cheap pills tonight", "Subject: [SPAM] filter report");
+        Envelope envelope = new Envelope(
+                Optional.of(InetAddress.getByName("203.0.113.9")),
+                Optional.of("relay.isp.example"),
+                "bounce@pills.example",
+                List.of("user@corp.example"),
+                Instant.parse("2026-12-07T10:00:01Z"));
+        Tokenizer delivered = tokenizer.deliveredThrough("edge1.corp.example", "[SPAM]");
+        assertThat(delivered.tokenize(content(clean)))
+                .containsExactlyInAnyOrderElementsOf(
+                        tokenizer.receivedAs(envelope).tokenize(content(EDGE + sent)));
+        // the node's YES: the node tagged it (a sender's own flag would have been renamed X-Spam-Original-Flag)
+        String tagged = clean.replace("X-Spam-Flag: NO", "X-Spam-Flag: YES")
+                .replace("Subject: [SPAM] filter report", "Subject: [SPAM] Cheap pills tonight");
+        assertThat(subjectTokens(delivered.tokenize(content(tagged)))).noneMatch(t -> t.contains("spam"));
+    }
+
     private static List<String> subjectTokens(Set<String> tokens) {
         return tokens.stream().filter(t -> t.startsWith("subject")).sorted().toList();
     }
