@@ -2129,17 +2129,24 @@ public final class Tokenizer {
      * becomes empty), compared exactly as the node writes it; the same list when there is no tag or no such Subject,
      * and when an {@code X-Spam-Flag} field says {@code NO}: the node's flag on a message it judged clean (a sender's
      * field of that name is renamed when the node writes its own), so a tag the Subject begins with is the sender's,
-     * which the node leaves alone and read.
+     * which the node leaves alone and read. Not so when an {@code X-Spam-Original-Flag: YES} is there too: an edge
+     * tagged the message and the gateway after it, which renamed the edge's flag, judged it clean; the tag is the
+     * edge's, and taken off (right for the edge, the node learned as README says).
      */
     private static List<HeaderFields.Field> untagged(List<HeaderFields.Field> fields, String tag) {
         if (tag == null) {
             return fields;
         }
+        boolean clean = false;
+        boolean taggedBefore = false;
         for (HeaderFields.Field f : fields) {
-            if (f.name().equals("x-spam-flag") && f.value().strip().equalsIgnoreCase("no")) {
-                // the node judged it clean and did not tag it: a tag there is the sender's, which the node read
-                return fields;
-            }
+            String flag = f.value().strip();
+            clean |= f.name().equals("x-spam-flag") && flag.equalsIgnoreCase("no");
+            taggedBefore |= f.name().equals("x-spam-original-flag") && flag.equalsIgnoreCase("yes");
+        }
+        if (clean && !taggedBefore) {
+            // the node judged it clean and did not tag it: a tag there is the sender's, which the node read
+            return fields;
         }
         for (int i = 0; i < fields.size(); i++) {
             HeaderFields.Field f = fields.get(i);

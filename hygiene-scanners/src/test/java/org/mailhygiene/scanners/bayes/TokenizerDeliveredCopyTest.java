@@ -158,6 +158,9 @@ class TokenizerDeliveredCopyTest {
         String tagged = clean.replace("X-Spam-Flag: NO", "X-Spam-Flag: YES")
                 .replace("Subject: [SPAM] filter report", "Subject: [SPAM] Cheap pills tonight");
         assertThat(subjectTokens(delivered.tokenize(content(tagged)))).noneMatch(t -> t.contains("spam"));
+        // the edge tagged it, the gateway behind it judged it clean (renaming the edge's flag): the tag is the edge's
+        String gatewayClean = tagged.replace("X-Spam-Flag: YES", "X-Spam-Original-Flag: YES\r\nX-Spam-Flag: NO");
+        assertThat(subjectTokens(delivered.tokenize(content(gatewayClean)))).noneMatch(t -> t.contains("spam"));
     }
 
     private static List<String> subjectTokens(Set<String> tokens) {
