@@ -47,18 +47,23 @@ class TokenizerDeliveredCopyTest {
             + "X-Spam-Flag: YES\r\n"
             + SENT.replace("Subject: Cheap pills tonight", "Subject: [SPAM] Cheap pills tonight");
 
+    /** The envelope the edge received the message with. */
+    private static Envelope edgeEnvelope() throws Exception {
+        return new Envelope(
+                Optional.of(InetAddress.getByName("203.0.113.9")),
+                Optional.of("relay.isp.example"),
+                "bounce@pills.example",
+                List.of("user@corp.example"),
+                Instant.parse("2026-12-07T10:00:01Z"));
+    }
+
     private static MessageContent content(String s) {
         return MessageContent.ofBytes(s.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
     void aDeliveredCopyIsReadAsTheNodeReadItOnTheMailPath() throws Exception {
-        Envelope envelope = new Envelope(
-                Optional.of(InetAddress.getByName("203.0.113.9")),
-                Optional.of("relay.isp.example"),
-                "bounce@pills.example",
-                List.of("user@corp.example"),
-                Instant.parse("2026-12-07T10:00:01Z"));
+        Envelope envelope = edgeEnvelope();
         Set<String> onTheMailPath = tokenizer.receivedAs(envelope).tokenize(content(EDGE + SENT));
         Tokenizer delivered = tokenizer.deliveredThrough("EDGE1.corp.example", "[SPAM]");
 
@@ -144,12 +149,7 @@ class TokenizerDeliveredCopyTest {
         String clean = DELIVERED
                 .replace("X-Spam-Flag: YES", "X-Spam-Flag: NO")
                 .replace("Subject: [SPAM] Cheap pills tonight", "Subject: [SPAM] filter report");
-        Envelope envelope = new Envelope(
-                Optional.of(InetAddress.getByName("203.0.113.9")),
-                Optional.of("relay.isp.example"),
-                "bounce@pills.example",
-                List.of("user@corp.example"),
-                Instant.parse("2026-12-07T10:00:01Z"));
+        Envelope envelope = edgeEnvelope();
         Tokenizer delivered = tokenizer.deliveredThrough("edge1.corp.example", "[SPAM]");
         assertThat(delivered.tokenize(content(clean)))
                 .containsExactlyInAnyOrderElementsOf(
