@@ -125,9 +125,11 @@ public final class SignatureScanner implements Scanner {
      * since a bzip2 or xz file holding {@code ustar} at offset 257 (a stored chunk) is read as one, not as a tar; 24
      * since a RAR, 7z or zip archive behind a PE or ELF program (a self-extractor) is read ({@link SelfExtracting}); 25
      * since every file or archive passed over unread is named in the {@value #NOT_READ_RULE} rule (an encrypted zip
-     * entry, an encrypted 7z file, a 7z or RAR archive whose headers are encrypted gave a plain clean verdict).
+     * entry, an encrypted 7z file, a 7z or RAR archive whose headers are encrypted gave a plain clean verdict); 26 since
+     * an encrypted zip entry with ZIP64 sizes ({@code zip -P} from a pipe), which ends the zip's reading, is named there
+     * too (it gave a plain clean verdict).
      */
-    public static final String VERSION = "25";
+    public static final String VERSION = "26";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -646,7 +648,7 @@ public final class SignatureScanner implements Scanner {
     private static String zipEntries(Kept kept, Set<Long> starts, Set<String> names, int depth, Found found, byte[] buf)
             throws IOException {
         try (ZipStream zip = new ZipStream(kept, found.decoderMemory)) {
-            for (ZipStream.Entry e = zip.next(); e != null; e = zip.next()) {
+            for (ZipStream.Entry e = next(zip, found); e != null; e = next(zip, found)) {
                 starts.add(e.offset());
                 names.add(e.name());
                 kept.encryptedMet |= e.encrypted();
@@ -666,8 +668,29 @@ public final class SignatureScanner implements Scanner {
                     return hit;
                 }
             }
+        } catch (ZipStream.EncryptedEntryRefused e) {
+            // the reading from the start ends at it: the entries the directory names after it are read by unstreamed,
+            // which passes over this one (its start not told, its name known)
+            kept.encryptedMet = true;
+            starts.add(-1L);
+            names.add(e.entryName());
+            throw e;
         }
         return null;
+    }
+
+    /**
+     * A zip's next entry; an encrypted one that cannot be passed over (its sizes are ZIP64's: {@code zip -P} from a
+     * pipe) is named in {@code found} before its refusal ends the reading (until session 55 it gave a plain clean
+     * verdict).
+     */
+    private static ZipStream.Entry next(ZipStream zip, Found found) throws IOException {
+        try {
+            return zip.next();
+        } catch (ZipStream.EncryptedEntryRefused e) {
+            found.notRead("zip", e.entryName(), "encrypted");
+            throw e;
+        }
     }
 
     /**
@@ -727,7 +750,7 @@ public final class SignatureScanner implements Scanner {
                     new Matched(new ByteArrayInputStream(tail, (int) (at - base), (int) (end - at)), null, found);
             String hit = asFarAsItReads(() -> {
                 try (ZipStream zip = new ZipStream(from, found.decoderMemory)) {
-                    ZipStream.Entry e = zip.next();
+                    ZipStream.Entry e = next(zip, found);
                     if (e != null && e.encrypted()) {
                         found.notRead("zip", e.name(), "encrypted");
                     }
