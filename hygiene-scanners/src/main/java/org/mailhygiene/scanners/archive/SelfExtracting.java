@@ -14,13 +14,15 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  *
  * <p>How it is found, in bounded time: the program's own end is read from its headers (a PE's section table, the end of
  * its last section's data; an ELF's program headers and section header table), from its first {@value #HEAD} bytes;
- * what follows (the overlay, where self-extractors put their archive, after a configuration text for 7-Zip's installer
- * stub) is kept ({@link Spool}) and its first {@value #SEARCH} bytes searched once for a RAR, 7z or zip signature. Each
+ * the program is kept whole ({@link Spool}), and the first {@value #SEARCH} bytes after its end (the overlay, where
+ * self-extractors put their archive, after a configuration text for 7-Zip's installer stub) are searched once for a
+ * RAR, 7z or zip signature. Each
  * signature found (at most {@value #MAX_CANDIDATES}) is a candidate, taken only when it reads as an archive: a RAR's
  * headers with their CRCs, a 7z signature header with its CRC and a header within the file, a zip's local header at
- * an offset its directory at the end names. Then, when none was taken, a zip anywhere after the program: the first
- * local header its directory at the file's end names (read from the last {@value #SEARCH} bytes and the longest
- * comment), as unzip finds it. A program's data holding a signature by chance is therefore no archive
+ * an offset its directory at the end names. Then, when none was taken, a zip anywhere in the file: the first local
+ * header its directory at the file's end names (read from the last {@value #SEARCH} bytes and the longest comment), as
+ * unzip and 7-Zip find it whatever the program's headers say (a section whose data is said to cover the zip, or to end
+ * past the file, hid a zipped EICAR until session 55). A program's data holding a signature by chance is therefore no archive
  * and no error (the program is then searched as the file it is); a candidate taken and then found broken is a broken
  * archive. A program whose headers cannot be read is no self-extractor. Not thread-safe; {@link #close()} deletes the
  * kept bytes.
@@ -38,14 +40,12 @@ public final class SelfExtracting implements Closeable {
 
     private static final int PK34 = 0x04034b50;
 
-    private final Spool overlay;
-    private final long programEnd;
+    private final Spool file;
     private final ArchiveKind kind;
     private final long at;
 
-    private SelfExtracting(Spool overlay, long programEnd, ArchiveKind kind, long at) {
-        this.overlay = overlay;
-        this.programEnd = programEnd;
+    private SelfExtracting(Spool file, ArchiveKind kind, long at) {
+        this.file = file;
         this.kind = kind;
         this.at = at;
     }
@@ -65,8 +65,8 @@ public final class SelfExtracting implements Closeable {
 
     /**
      * Reads a program and finds the archive behind it, if any. When the program's end can be read from its headers,
-     * {@code program} is read to its end (the bytes up to the program's end passed over, those after it kept);
-     * otherwise only its first {@value #HEAD} bytes are read and the caller reads the rest.
+     * {@code program} is read to its end and kept (in heap up to {@value Spool#HEAP} bytes, beyond that in a temporary
+     * file); otherwise only its first {@value #HEAD} bytes are read and the caller reads the rest.
      *
      * @param program the program's bytes from its start
      * @param buffer a buffer to read through
@@ -81,38 +81,33 @@ public final class SelfExtracting implements Closeable {
         if (end < 0) {
             return null;
         }
-        long skipped = Math.min(end, head.length);
-        while (skipped < end) {
-            int n = program.read(buffer, 0, (int) Math.min(buffer.length, end - skipped));
-            if (n < 0) {
-                return null; // the program is shorter than its headers say: nothing behind it
-            }
-            skipped += n;
-        }
-        Spool overlay = new Spool();
+        Spool file = new Spool();
         try {
-            if (end < head.length) {
-                overlay.write(head, (int) end, head.length - (int) end);
-            }
+            file.write(head, 0, head.length);
             int n;
             while ((n = program.read(buffer, 0, buffer.length)) >= 0) {
-                overlay.write(buffer, 0, n);
+                file.write(buffer, 0, n);
             }
-            SelfExtracting found = search(overlay, end, maxFiles);
+            SelfExtracting found = search(file, end, maxFiles);
             if (found == null) {
-                overlay.close();
+                file.close();
             }
             return found;
         } catch (IOException | RuntimeException e) {
-            overlay.close();
+            file.close();
             throw e;
         }
     }
 
-    /** The first candidate in the overlay's first bytes that reads as an archive, or null. */
-    private static SelfExtracting search(Spool overlay, long programEnd, int maxFiles) throws IOException {
-        byte[] window = new byte[(int) Math.min(SEARCH + 7, overlay.size())];
-        int n = overlay.read(0, window, 0, window.length);
+    /**
+     * The first candidate in the first bytes after the program's end that reads as an archive, else a zip its directory
+     * at the file's end names; null when neither is.
+     */
+    private static SelfExtracting search(Spool file, long programEnd, int maxFiles) throws IOException {
+        // a program longer than the file (its headers lie) has nothing after its end to search
+        long from = Math.min(programEnd, file.size());
+        byte[] window = new byte[(int) Math.min(SEARCH + 7, file.size() - from)];
+        int n = file.read(from, window, 0, window.length);
         int tried = 0;
         for (int i = 0; i + 6 <= Math.min(n, SEARCH + 6) && tried < MAX_CANDIDATES; i++) {
             ArchiveKind kind = signature(window, i, n);
@@ -120,14 +115,15 @@ public final class SelfExtracting implements Closeable {
                 continue;
             }
             tried++;
-            if (reads(kind, new Slice(overlay, i), maxFiles)) {
-                return new SelfExtracting(overlay, programEnd, kind, i);
+            if (reads(kind, new Slice(file, from + i), maxFiles)) {
+                return new SelfExtracting(file, kind, from + i);
             }
         }
-        // a zip further on: the directory at the end says where its first entry is, as unzip finds it
-        long zip = firstLocalHeader(new Slice(overlay, 0));
-        if (zip >= 0 && reads(ArchiveKind.ZIP, new Slice(overlay, zip), maxFiles)) {
-            return new SelfExtracting(overlay, programEnd, ArchiveKind.ZIP, zip);
+        // a zip further on, or where the program's headers say the program is: the directory at the end says where
+        // its first entry is, as unzip and 7-Zip find it
+        long zip = firstLocalHeader(new Slice(file, 0));
+        if (zip > 0 && reads(ArchiveKind.ZIP, new Slice(file, zip), maxFiles)) {
+            return new SelfExtracting(file, ArchiveKind.ZIP, zip);
         }
         return null;
     }
@@ -306,10 +302,11 @@ public final class SelfExtracting implements Closeable {
     /**
      * Where the archive starts in the file.
      *
-     * @return its offset, at or after the program's end
+     * @return its offset: after the program's end, or for a zip its directory names, where that says (which may be
+     *     inside what the program's headers claim)
      */
     public long offset() {
-        return programEnd + at;
+        return at;
     }
 
     /**
@@ -318,13 +315,13 @@ public final class SelfExtracting implements Closeable {
      * @return a new stream over them, valid until {@link #close()}
      */
     public InputStream archive() {
-        return new Range(overlay, at, overlay.size() - at, "self-extracting archive");
+        return new Range(file, at, file.size() - at, "self-extracting archive");
     }
 
     /** Deletes the bytes kept. */
     @Override
     public void close() throws IOException {
-        overlay.close();
+        file.close();
     }
 
     /** A spool's bytes from an offset on. */

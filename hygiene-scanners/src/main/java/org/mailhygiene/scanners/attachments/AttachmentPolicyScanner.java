@@ -218,9 +218,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * {@code ARCHIVE_BROKEN} (it read the same header again to the entry limit, {@code ARCHIVE_LIMIT}); 41 since a 7z or
      * RAR archive holding {@code ustar} at offset 257 (in a file name) is opened as one, not as a broken tar; 42 since a
      * gzip, bzip2 or xz file so made (a stored block) is too; 43 since a RAR, 7z or zip archive behind a PE or ELF
-     * program (a self-extractor) is inspected as that archive.
+     * program (a self-extractor) is inspected as that archive; 44 since a zip whose directory at the file's end names it
+     * is found where a PE's section table says the program's data is (a section said to cover it, or to end past the
+     * file), as unzip finds it ({@code SelfExtracting}).
      */
-    static final int VERSION = 43;
+    static final int VERSION = 44;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

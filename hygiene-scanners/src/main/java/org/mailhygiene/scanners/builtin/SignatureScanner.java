@@ -127,9 +127,11 @@ public final class SignatureScanner implements Scanner {
      * since every file or archive passed over unread is named in the {@value #NOT_READ_RULE} rule (an encrypted zip
      * entry, an encrypted 7z file, a 7z or RAR archive whose headers are encrypted gave a plain clean verdict); 26 since
      * an encrypted zip entry with ZIP64 sizes ({@code zip -P} from a pipe), which ends the zip's reading, is named there
-     * too (it gave a plain clean verdict).
+     * too (it gave a plain clean verdict); 27 since a zip behind a PE whose section table claims it (a section said to
+     * cover it, or to end past the file) is read, as unzip finds it from its directory ({@link SelfExtracting}: a zipped
+     * EICAR so hidden was clean).
      */
-    public static final String VERSION = "26";
+    public static final String VERSION = "27";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

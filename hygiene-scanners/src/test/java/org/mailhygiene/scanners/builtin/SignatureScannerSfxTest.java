@@ -5,8 +5,12 @@ import static org.mailhygiene.scanners.TestMessages.ascii;
 import static org.mailhygiene.scanners.TestMessages.eicar;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -18,6 +22,7 @@ import org.mailhygiene.scanners.CompressionTools;
 import org.mailhygiene.scanners.Programs;
 import org.mailhygiene.scanners.TestMessages;
 import org.mailhygiene.scanners.archive.RarWriter;
+import org.mailhygiene.testkit.junit.RealBinaries;
 
 /**
  * Until session 55 an archive behind a program (a self-extractor: WinRAR's, 7-Zip's, a zip appended to a PE) was not
@@ -57,6 +62,46 @@ class SignatureScannerSfxTest {
             assertThat(v.rules().get(0).description())
                     .endsWith("> self-extracting archive at byte 2560 > inner.zip > eicar.com");
         }
+    }
+
+    @Test
+    void aZipThatAPesSectionClaimsIsFoundAsUnzipFindsIt() throws Exception {
+        // the section's size is the attacker's to write: its data said to cover the zip, to end past the file (by
+        // 2 GiB, or at 2^32) hid a zipped EICAR until session 55, though unzip extracts it (warning of the bytes before
+        // it)
+        byte[] zip = zippedEicar();
+        byte[] plain = Programs.pe(Programs.code(), zip);
+        int sizeOfRawData = 0x80 + 24 + 0xe0 + 16;
+        int pointerToRawData = sizeOfRawData + 4;
+        long[][] cases = {
+            {plain.length - zip.length - 0x200 + zip.length, 0x200}, {0x90000000L, 0x200}, {0x200, 0xffffff00L}
+        };
+        for (long[] c : cases) {
+            byte[] sfx = plain.clone();
+            ByteBuffer.wrap(sfx)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(sizeOfRawData, (int) c[0])
+                    .putInt(pointerToRawData, (int) c[1]);
+            assertThat(new String(sfx, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
+            assertThat(unzipLists(sfx)).contains("eicar.com");
+            Verdict v = scan("setup.exe", sfx);
+            assertThat(v.outcome())
+                    .as(Long.toHexString(c[0]) + " at " + Long.toHexString(c[1]))
+                    .isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description())
+                    .endsWith("> self-extracting archive at byte " + (plain.length - zip.length) + " > eicar.com");
+        }
+    }
+
+    /** {@code unzip -l}'s output (which warns, exit status 1, of the bytes before the zip). */
+    private String unzipLists(byte[] file) throws Exception {
+        Path f = Files.write(Files.createTempFile(dir, "sfx", ".exe"), file);
+        Process p = new ProcessBuilder(RealBinaries.require("unzip", "unzip").toString(), "-l", f.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     @Test
