@@ -24,7 +24,8 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * unzip and 7-Zip find it whatever the program's headers say (a section whose data is said to cover the zip, or to end
  * past the file, hid a zipped EICAR until session 55). A program's data holding a signature by chance is therefore no archive
  * and no error (the program is then searched as the file it is); a candidate taken and then found broken is a broken
- * archive. A program whose headers cannot be read is no self-extractor. Not thread-safe; {@link #close()} deletes the
+ * archive. A program whose headers cannot be read has no end to search after; only a zip its directory names is
+ * found in it. Not thread-safe; {@link #close()} deletes the
  * kept bytes.
  */
 public final class SelfExtracting implements Closeable {
@@ -64,9 +65,9 @@ public final class SelfExtracting implements Closeable {
     }
 
     /**
-     * Reads a program and finds the archive behind it, if any. When the program's end can be read from its headers,
-     * {@code program} is read to its end and kept (in heap up to {@value Spool#HEAP} bytes, beyond that in a temporary
-     * file); otherwise only its first {@value #HEAD} bytes are read and the caller reads the rest.
+     * Reads a program to its end, kept (in heap up to {@value Spool#HEAP} bytes, beyond that in a temporary file), and
+     * finds the archive behind it, if any: after the program's end as its headers give it, or a zip its directory at the
+     * file's end names (also when the headers do not read).
      *
      * @param program the program's bytes from its start
      * @param buffer a buffer to read through
@@ -77,9 +78,12 @@ public final class SelfExtracting implements Closeable {
      */
     public static SelfExtracting find(InputStream program, byte[] buffer, int maxFiles) throws IOException {
         byte[] head = program.readNBytes(HEAD);
+        // headers that do not read (a PE header beyond the first bytes, an ELF offset past 2^63) leave no overlay to
+        // search, but a zip its directory names is found all the same, as unzip finds it (a zipped EICAR so hidden
+        // was clean until session 55)
         long end = programEnd(head, head.length);
         if (end < 0) {
-            return null;
+            end = Long.MAX_VALUE;
         }
         Spool file = new Spool();
         try {

@@ -220,9 +220,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * gzip, bzip2 or xz file so made (a stored block) is too; 43 since a RAR, 7z or zip archive behind a PE or ELF
      * program (a self-extractor) is inspected as that archive; 44 since a zip whose directory at the file's end names it
      * is found where a PE's section table says the program's data is (a section said to cover it, or to end past the
-     * file), as unzip finds it ({@code SelfExtracting}).
+     * file), as unzip finds it ({@code SelfExtracting}); 45 since such a zip is found behind a program whose headers do
+     * not read too.
      */
-    static final int VERSION = 44;
+    static final int VERSION = 45;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

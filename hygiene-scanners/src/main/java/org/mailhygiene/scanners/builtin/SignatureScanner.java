@@ -129,9 +129,10 @@ public final class SignatureScanner implements Scanner {
      * an encrypted zip entry with ZIP64 sizes ({@code zip -P} from a pipe), which ends the zip's reading, is named there
      * too (it gave a plain clean verdict); 27 since a zip behind a PE whose section table claims it (a section said to
      * cover it, or to end past the file) is read, as unzip finds it from its directory ({@link SelfExtracting}: a zipped
-     * EICAR so hidden was clean).
+     * EICAR so hidden was clean); 28 since such a zip is read behind a program whose headers do not read too (a PE
+     * header beyond the first 64 KiB, an ELF offset past 2^63).
      */
-    public static final String VERSION = "27";
+    public static final String VERSION = "28";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

@@ -93,6 +93,24 @@ class SignatureScannerSfxTest {
         }
     }
 
+    @Test
+    void aZipBehindAProgramWhoseHeadersDoNotReadIsFound() throws Exception {
+        // a PE header beyond the first 64 KiB, an ELF section header table at 2^64 - 2^16: no end to search after, and
+        // until session 55 no zip either, though unzip extracts it
+        byte[] zip = zippedEicar();
+        byte[] pe = Programs.pe(Programs.code(), zip);
+        ByteBuffer.wrap(pe).order(ByteOrder.LITTLE_ENDIAN).putInt(0x3c, 0x20000);
+        byte[] elf = Programs.elf(Programs.code(), zip);
+        ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN).putLong(0x28, 0xffffffffffff0000L);
+        for (byte[] program : new byte[][] {pe, elf}) {
+            assertThat(unzipLists(program)).contains("eicar.com");
+            Verdict v = scan("setup.exe", program);
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules().get(0).description())
+                    .endsWith("> self-extracting archive at byte " + (program.length - zip.length) + " > eicar.com");
+        }
+    }
+
     /** {@code unzip -l}'s output (which warns, exit status 1, of the bytes before the zip). */
     private String unzipLists(byte[] file) throws Exception {
         Path f = Files.write(Files.createTempFile(dir, "sfx", ".exe"), file);
