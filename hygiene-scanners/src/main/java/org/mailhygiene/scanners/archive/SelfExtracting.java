@@ -17,7 +17,7 @@ import org.mailhygiene.scanners.mime.ZipDirectory;
  * the program is kept whole ({@link Spool}), and the first {@value #SEARCH} bytes after its end (the overlay, where
  * self-extractors put their archive, after a configuration text for 7-Zip's installer stub) are searched once for a
  * RAR, 7z or zip signature. Each
- * signature found (at most {@value #MAX_CANDIDATES}) is a candidate, taken only when it reads as an archive: a RAR's
+ * signature found (every 7z one, at most {@value #MAX_CANDIDATES} RAR or zip ones) is a candidate, taken only when it reads as an archive: a RAR's
  * headers with their CRCs, a 7z signature header with its CRC and a header within the file, a zip's local header at
  * an offset its directory at the end names. Then, when none was taken, a zip anywhere in the file: the first local
  * header its directory at the file's end names (read from the last {@value #SEARCH} bytes and the longest comment), as
@@ -33,7 +33,10 @@ public final class SelfExtracting implements Closeable {
     public static final int HEAD = 64 << 10;
     /** The first bytes after a program's end searched for an archive's signature: 1 MiB. */
     public static final int SEARCH = 1 << 20;
-    /** The most signatures after a program's end tried as archives. */
+    /**
+     * The most RAR or zip signatures after a program's end tried as archives (each may read up to a RAR's headers or a
+     * zip's directory); every 7z signature is tried, at the cost of its start header's CRC.
+     */
     public static final int MAX_CANDIDATES = 16;
 
     /** The most sections a PE may have (the Windows loader's limit). */
@@ -113,12 +116,15 @@ public final class SelfExtracting implements Closeable {
         byte[] window = new byte[(int) Math.min(SEARCH + 7, file.size() - from)];
         int n = file.read(from, window, 0, window.length);
         int tried = 0;
-        for (int i = 0; i + 6 <= Math.min(n, SEARCH + 6) && tried < MAX_CANDIDATES; i++) {
+        for (int i = 0; i + 6 <= Math.min(n, SEARCH + 6); i++) {
             ArchiveKind kind = signature(window, i, n);
-            if (kind == null) {
+            // a 7z candidate costs its 32-byte start header's CRC, and is not counted: 16 bare 7z signatures before
+            // the real archive hid it until session 55, though 7-Zip opens it
+            boolean counted = kind == ArchiveKind.RAR || kind == ArchiveKind.ZIP;
+            if (kind == null || counted && tried >= MAX_CANDIDATES) {
                 continue;
             }
-            tried++;
+            tried += counted ? 1 : 0;
             if (reads(kind, new Slice(file, from + i), maxFiles)) {
                 return new SelfExtracting(file, kind, from + i);
             }

@@ -221,9 +221,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * program (a self-extractor) is inspected as that archive; 44 since a zip whose directory at the file's end names it
      * is found where a PE's section table says the program's data is (a section said to cover it, or to end past the
      * file), as unzip finds it ({@code SelfExtracting}); 45 since such a zip is found behind a program whose headers do
-     * not read too.
+     * not read too; 46 since every 7z signature after a program is tried (16 bare ones before the real 7z hid it).
      */
-    static final int VERSION = 45;
+    static final int VERSION = 46;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

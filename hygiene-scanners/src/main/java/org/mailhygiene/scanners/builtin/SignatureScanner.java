@@ -130,9 +130,10 @@ public final class SignatureScanner implements Scanner {
      * too (it gave a plain clean verdict); 27 since a zip behind a PE whose section table claims it (a section said to
      * cover it, or to end past the file) is read, as unzip finds it from its directory ({@link SelfExtracting}: a zipped
      * EICAR so hidden was clean); 28 since such a zip is read behind a program whose headers do not read too (a PE
-     * header beyond the first 64 KiB, an ELF offset past 2^63).
+     * header beyond the first 64 KiB, an ELF offset past 2^63); 29 since every 7z signature after a program is tried (16
+     * bare ones before the real 7z archive hid it).
      */
-    public static final String VERSION = "28";
+    public static final String VERSION = "29";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */

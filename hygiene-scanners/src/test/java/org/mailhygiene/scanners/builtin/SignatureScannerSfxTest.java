@@ -111,6 +111,22 @@ class SignatureScannerSfxTest {
         }
     }
 
+    @Test
+    void sixteenFake7zSignaturesDoNotHideTheArchive() throws Exception {
+        // each a bare 7z signature whose start header does not read: until session 55 the sixteenth ended the search
+        byte[] sevenZip = CompressionTools.sevenZip(CompressionTools.entries("inner.zip", zippedEicar()));
+        byte[] fakes = new byte[16 * 32];
+        for (int i = 0; i < 16; i++) {
+            System.arraycopy(sevenZip, 0, fakes, i * 32, 6);
+        }
+        byte[] sfx = Programs.pe(Programs.code(), Programs.concat(fakes, sevenZip));
+        Verdict v = scan("setup.exe", sfx);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description())
+                .endsWith("> self-extracting archive at byte " + (sfx.length - sevenZip.length)
+                        + " > inner.zip > eicar.com");
+    }
+
     /** {@code unzip -l}'s output (which warns, exit status 1, of the bytes before the zip). */
     private String unzipLists(byte[] file) throws Exception {
         Path f = Files.write(Files.createTempFile(dir, "sfx", ".exe"), file);
