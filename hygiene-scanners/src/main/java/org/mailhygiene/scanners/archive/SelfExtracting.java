@@ -328,6 +328,16 @@ public final class SelfExtracting implements Closeable {
         return new Range(file, at, file.size() - at, "self-extracting archive");
     }
 
+    /**
+     * The archive's bytes, from its signature to the file's end, as a file of their own over the bytes kept: for a RAR
+     * or 7z reader ({@link Rar#open}, {@link SevenZip#open}), which would otherwise keep the bytes a second time.
+     *
+     * @return a view valid until {@link #close()}
+     */
+    public Positioned file() {
+        return new Slice(file, at);
+    }
+
     /** Deletes the bytes kept. */
     @Override
     public void close() throws IOException {

@@ -18,6 +18,7 @@ import org.mailhygiene.internal.BulkInputStream;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.Positioned;
 import org.mailhygiene.scanners.archive.Rar;
 import org.mailhygiene.scanners.archive.SelfExtracting;
 import org.mailhygiene.scanners.archive.SevenZip;
@@ -773,41 +774,43 @@ final class Inspection {
      */
     private void sevenZip(String location, InputStream raw, int depth, Budget budget) throws IOException {
         try (Spool spool = Spool.of(raw, drainBuffer)) {
-            Counting compressed = new Counting(InputStream.nullInputStream());
-            compressed.count = spool.size();
-            try (SevenZip z = SevenZip.open(
-                    spool, Math.max(0, policy.maxArchiveEntries() - budget.entries), budget.decoderMemory)) {
-                expand(z.unpackedBytes(), compressed, budget);
-                boolean[] encryptedMet = {false};
-                z.read((e, data) -> {
-                    budget.entries++;
-                    if (budget.entries > policy.maxArchiveEntries()) {
-                        throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
-                    }
-                    if (e.encrypted() && !encryptedMet[0]) {
-                        encryptedMet[0] = true; // said once; the files of its other folders are inspected
-                        encrypted(location, "7z archive holds encrypted files", "they were not inspected");
-                    }
-                    if (e.encrypted() && !e.directory()) {
-                        encryptedEntryName(location, e.name()); // its name is readable without the password
-                    }
-                    if (e.directory() || e.encrypted()) {
-                        return true; // a directory, as a tar's, or an encrypted file: nothing to extract
-                    }
-                    return zipEntry(location, e.name(), new Expanding(data, compressed, budget), depth, budget);
-                });
-            } catch (LimitReached e) {
-                throw e;
-            } catch (SevenZip.Encrypted e) {
-                encrypted(location, "7z archive whose header is encrypted", "nothing of it was inspected");
-            } catch (Compressed.Unreadable e) {
-                throw new LimitReached(e.getMessage()); // each names the 7z archive, or its LZMA dictionary
-            } catch (IOException | RuntimeException e) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        location,
-                        location + ": broken 7z archive: " + e.getMessage());
-            }
+            sevenZip(location, spool, depth, budget);
+        }
+    }
+
+    /** As {@link #sevenZip(String, InputStream, int, Budget)}, over bytes already kept (a self-extractor's archive). */
+    private void sevenZip(String location, Positioned spool, int depth, Budget budget) throws IOException {
+        Counting compressed = new Counting(InputStream.nullInputStream());
+        compressed.count = spool.size();
+        try (SevenZip z =
+                SevenZip.open(spool, Math.max(0, policy.maxArchiveEntries() - budget.entries), budget.decoderMemory)) {
+            expand(z.unpackedBytes(), compressed, budget);
+            boolean[] encryptedMet = {false};
+            z.read((e, data) -> {
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries()) {
+                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                }
+                if (e.encrypted() && !encryptedMet[0]) {
+                    encryptedMet[0] = true; // said once; the files of its other folders are inspected
+                    encrypted(location, "7z archive holds encrypted files", "they were not inspected");
+                }
+                if (e.encrypted() && !e.directory()) {
+                    encryptedEntryName(location, e.name()); // its name is readable without the password
+                }
+                if (e.directory() || e.encrypted()) {
+                    return true; // a directory, as a tar's, or an encrypted file: nothing to extract
+                }
+                return zipEntry(location, e.name(), new Expanding(data, compressed, budget), depth, budget);
+            });
+        } catch (LimitReached e) {
+            throw e;
+        } catch (SevenZip.Encrypted e) {
+            encrypted(location, "7z archive whose header is encrypted", "nothing of it was inspected");
+        } catch (Compressed.Unreadable e) {
+            throw new LimitReached(e.getMessage()); // each names the 7z archive, or its LZMA dictionary
+        } catch (IOException | RuntimeException e) {
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken 7z archive: " + e.getMessage());
         }
     }
 
@@ -824,45 +827,46 @@ final class Inspection {
      */
     private void rar(String location, InputStream raw, int depth, Budget budget) throws IOException {
         try (Spool spool = Spool.of(raw, drainBuffer)) {
-            Counting compressed = new Counting(InputStream.nullInputStream());
-            compressed.count = spool.size();
-            try {
-                Rar archive = Rar.open(spool, Math.max(0, policy.maxArchiveEntries() - budget.entries));
-                boolean encryptedMet = false;
-                for (Rar.Entry e : archive.entries()) {
-                    budget.entries++;
-                    if (budget.entries > policy.maxArchiveEntries()) {
-                        throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
-                    }
-                    if (e.encrypted() && !encryptedMet) {
-                        encryptedMet = true; // said once; the archive's other files are inspected
-                        encrypted(location, "RAR archive holds encrypted files", "they were not inspected");
-                    }
-                    if (e.directory()) {
-                        continue;
-                    }
-                    if (!e.readable()) {
-                        lockedEntryName(location, e.name(), e.whyUnread());
-                        continue;
-                    }
-                    expand(e.packedSize(), compressed, budget);
-                    if (!zipEntry(
-                            location, e.name(), new Expanding(archive.data(e), compressed, budget), depth, budget)) {
-                        return;
-                    }
+            rar(location, spool, depth, budget);
+        }
+    }
+
+    /** As {@link #rar(String, InputStream, int, Budget)}, over bytes already kept (a self-extractor's archive). */
+    private void rar(String location, Positioned spool, int depth, Budget budget) throws IOException {
+        Counting compressed = new Counting(InputStream.nullInputStream());
+        compressed.count = spool.size();
+        try {
+            Rar archive = Rar.open(spool, Math.max(0, policy.maxArchiveEntries() - budget.entries));
+            boolean encryptedMet = false;
+            for (Rar.Entry e : archive.entries()) {
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries()) {
+                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
                 }
-            } catch (LimitReached e) {
-                throw e;
-            } catch (Rar.Encrypted e) {
-                encrypted(location, "RAR archive whose headers are encrypted", "nothing of it was inspected");
-            } catch (Compressed.Unreadable e) {
-                throw new LimitReached(e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        location,
-                        location + ": broken RAR archive: " + e.getMessage());
+                if (e.encrypted() && !encryptedMet) {
+                    encryptedMet = true; // said once; the archive's other files are inspected
+                    encrypted(location, "RAR archive holds encrypted files", "they were not inspected");
+                }
+                if (e.directory()) {
+                    continue;
+                }
+                if (!e.readable()) {
+                    lockedEntryName(location, e.name(), e.whyUnread());
+                    continue;
+                }
+                expand(e.packedSize(), compressed, budget);
+                if (!zipEntry(location, e.name(), new Expanding(archive.data(e), compressed, budget), depth, budget)) {
+                    return;
+                }
             }
+        } catch (LimitReached e) {
+            throw e;
+        } catch (Rar.Encrypted e) {
+            encrypted(location, "RAR archive whose headers are encrypted", "nothing of it was inspected");
+        } catch (Compressed.Unreadable e) {
+            throw new LimitReached(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken RAR archive: " + e.getMessage());
         }
     }
 
@@ -880,8 +884,8 @@ final class Inspection {
             }
             String at = location + " > self-extracting archive at byte " + sfx.offset();
             switch (sfx.kind()) {
-                case RAR -> rar(at, sfx.archive(), depth + 1, budget);
-                case SEVEN_ZIP -> sevenZip(at, sfx.archive(), depth + 1, budget);
+                case RAR -> rar(at, sfx.file(), depth + 1, budget);
+                case SEVEN_ZIP -> sevenZip(at, sfx.file(), depth + 1, budget);
                 default -> zip(at, sfx.archive(), depth + 1, budget);
             }
         }

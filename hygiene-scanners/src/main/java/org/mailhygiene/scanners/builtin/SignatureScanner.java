@@ -30,6 +30,7 @@ import org.mailhygiene.internal.ThreatNames;
 import org.mailhygiene.scanners.archive.ArchiveKind;
 import org.mailhygiene.scanners.archive.Compressed;
 import org.mailhygiene.scanners.archive.LastBytes;
+import org.mailhygiene.scanners.archive.Positioned;
 import org.mailhygiene.scanners.archive.Rar;
 import org.mailhygiene.scanners.archive.SelfExtracting;
 import org.mailhygiene.scanners.archive.SevenZip;
@@ -421,7 +422,7 @@ public final class SignatureScanner implements Scanner {
                             if (sfx == null) {
                                 return null;
                             }
-                            String inside = archive(sfx.kind(), sfx.archive(), depth + 1, found, buf);
+                            String inside = selfExtracted(sfx, depth + 1, found, buf);
                             return inside == null
                                     ? null
                                     : " > self-extracting archive at byte " + sfx.offset() + inside;
@@ -527,6 +528,18 @@ public final class SignatureScanner implements Scanner {
         });
     }
 
+    /**
+     * The entries of a self-extractor's archive, read as {@link #archive} reads that kind; a RAR or 7z over the bytes
+     * the self-extractor kept, not kept a second time.
+     */
+    private static String selfExtracted(SelfExtracting sfx, int depth, Found found, byte[] buf) throws IOException {
+        return switch (sfx.kind()) {
+            case RAR -> asFarAsItReads(() -> rar(sfx.file(), depth, found, buf));
+            case SEVEN_ZIP -> asFarAsItReads(() -> sevenZip(sfx.file(), depth, found, buf));
+            default -> archive(sfx.kind(), sfx.archive(), depth, found, buf);
+        };
+    }
+
     /** A reading of an archive's entries: the path to the one holding EICAR, or {@code null}. */
     private interface Reading {
         String read() throws IOException;
@@ -563,37 +576,41 @@ public final class SignatureScanner implements Scanner {
      */
     private static String sevenZip(InputStream whole, int depth, Found found, byte[] buf) throws IOException {
         try (Spool spool = Spool.of(whole, buf)) {
-            try (SevenZip z = SevenZip.open(
-                    spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries), found.decoderMemory)) {
-                if (z.unpackedBytes() > found.archiveBytesLeft) {
-                    throw found.overBudget();
-                }
-                String[] hit = {null};
-                z.read((e, data) -> {
-                    if (!e.hasData() || e.encrypted()) { // an encrypted file passed over, as a zip's
-                        if (e.hasData() && !e.directory()) {
-                            found.notRead("7z", e.name(), "encrypted");
-                        }
-                        if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
-                            throw new ArchiveLimit(
-                                    ScanFailure.Kind.UNSCANNABLE,
-                                    "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
-                        }
-                        return true;
-                    }
-                    hit[0] = entry(e.name(), data, depth, found, buf);
-                    return hit[0] == null;
-                });
-                return hit[0];
-            } catch (SevenZip.Encrypted e) {
-                // its header encrypted too: nothing to search, passed over as an encrypted zip entry
-                found.notRead("a 7z archive whose header is encrypted (no file of it)");
-                return null;
-            } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken 7z archive: " + e.getMessage());
+            return sevenZip(spool, depth, found, buf);
+        }
+    }
+
+    /** As {@link #sevenZip(InputStream, int, Found, byte[])}, over bytes already kept (a self-extractor's archive). */
+    private static String sevenZip(Positioned spool, int depth, Found found, byte[] buf) throws IOException {
+        try (SevenZip z =
+                SevenZip.open(spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries), found.decoderMemory)) {
+            if (z.unpackedBytes() > found.archiveBytesLeft) {
+                throw found.overBudget();
             }
+            String[] hit = {null};
+            z.read((e, data) -> {
+                if (!e.hasData() || e.encrypted()) { // an encrypted file passed over, as a zip's
+                    if (e.hasData() && !e.directory()) {
+                        found.notRead("7z", e.name(), "encrypted");
+                    }
+                    if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
+                        throw new ArchiveLimit(
+                                ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+                    }
+                    return true;
+                }
+                hit[0] = entry(e.name(), data, depth, found, buf);
+                return hit[0] == null;
+            });
+            return hit[0];
+        } catch (SevenZip.Encrypted e) {
+            // its header encrypted too: nothing to search, passed over as an encrypted zip entry
+            found.notRead("a 7z archive whose header is encrypted (no file of it)");
+            return null;
+        } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken 7z archive: " + e.getMessage());
         }
     }
 
@@ -610,37 +627,42 @@ public final class SignatureScanner implements Scanner {
      */
     private static String rar(InputStream whole, int depth, Found found, byte[] buf) throws IOException {
         try (Spool spool = Spool.of(whole, buf)) {
-            try {
-                Rar archive = Rar.open(spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries));
-                for (Rar.Entry e : archive.entries()) {
-                    if (e.readable()) {
-                        if (e.packedSize() > found.archiveBytesLeft) {
-                            throw found.overBudget();
-                        }
-                        String hit = entry(e.name(), archive.data(e), depth, found, buf);
-                        if (hit != null) {
-                            return hit;
-                        }
-                        continue;
+            return rar(spool, depth, found, buf);
+        }
+    }
+
+    /** As {@link #rar(InputStream, int, Found, byte[])}, over bytes already kept (a self-extractor's archive). */
+    private static String rar(Positioned spool, int depth, Found found, byte[] buf) throws IOException {
+        try {
+            Rar archive = Rar.open(spool, Math.max(0, MAX_ARCHIVE_ENTRIES - found.archiveEntries));
+            for (Rar.Entry e : archive.entries()) {
+                if (e.readable()) {
+                    if (e.packedSize() > found.archiveBytesLeft) {
+                        throw found.overBudget();
                     }
-                    if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
-                        throw new ArchiveLimit(
-                                ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+                    String hit = entry(e.name(), archive.data(e), depth, found, buf);
+                    if (hit != null) {
+                        return hit;
                     }
-                    if (!e.directory() && !e.link()) { // a link's data is its target's, searched as a file
-                        found.notRead("RAR", e.name(), e.whyUnread());
-                    }
+                    continue;
                 }
-                return null;
-            } catch (Rar.Encrypted e) {
-                // its names encrypted too: passed over as an encrypted zip entry
-                found.notRead("a RAR archive whose headers are encrypted (no file of it)");
-                return null;
-            } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken RAR archive: " + e.getMessage());
+                if (++found.archiveEntries > MAX_ARCHIVE_ENTRIES) {
+                    throw new ArchiveLimit(
+                            ScanFailure.Kind.UNSCANNABLE, "more than " + MAX_ARCHIVE_ENTRIES + " archive entries");
+                }
+                if (!e.directory() && !e.link()) { // a link's data is its target's, searched as a file
+                    found.notRead("RAR", e.name(), e.whyUnread());
+                }
             }
+            return null;
+        } catch (Rar.Encrypted e) {
+            // its names encrypted too: passed over as an encrypted zip entry
+            found.notRead("a RAR archive whose headers are encrypted (no file of it)");
+            return null;
+        } catch (ArchiveLimit | Compressed.Unreadable | InterruptedIOException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ArchiveLimit(ScanFailure.Kind.UNSCANNABLE, "a broken RAR archive: " + e.getMessage());
         }
     }
 
